@@ -1,0 +1,81 @@
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Either, Layer, TestClock } from "effect"
+import * as Alerts from "../../src/alerts/Alerts.js"
+import { formatAsctime } from "../../src/alerts/asctime.js"
+import { crashmail, type CrashmailConfig } from "../../src/plugins/crashmail.js"
+import { decodeEvent } from "../../src/protocol/Event.js"
+import * as Logging from "../../src/protocol/Logging.js"
+import { Notifier, NotifierTest } from "../../src/services/Notifier.js"
+
+const layer = Alerts.layer({ name: "crashmail" }).pipe(
+  Layer.provideMerge(Layer.mergeAll(Notifier.layerTest, NodeFileSystem.layer)),
+  Layer.provideMerge(Logging.captureLayer([]))
+)
+
+const exit = (name: string, group: string, expected: 0 | 1) =>
+  Either.getOrThrow(decodeEvent({
+    header: { ver: "3.0", server: "supervisor", serial: 1, pool: "l", poolserial: 1, eventname: "PROCESS_STATE_EXITED", len: 0 },
+    payload: `processname:${name} groupname:${group} from_state:RUNNING expected:${expected} pid:4242`
+  }))
+
+const run = (config: CrashmailConfig, events: ReadonlyArray<ReturnType<typeof exit>>) =>
+  Effect.gen(function*() {
+    const handle = yield* crashmail(config)
+    for (const event of events) yield* handle(event)
+    yield* TestClock.adjust("10 millis")
+    return yield* Effect.flatMap(NotifierTest, (test) => test.sent)
+  })
+
+const all: CrashmailConfig = { programs: [], any: false }
+
+describe("crashmail", () => {
+  it.scoped("mails an unexpected exit with the original's subject and body", () =>
+    Effect.gen(function*() {
+      const sent = yield* run(all, [exit("cat", "pets", 0)])
+      expect(sent).toEqual([{
+        plugin: "crashmail",
+        subject: `cat crashed at ${formatAsctime(0)}`,
+        body: "Process cat in group pets exited unexpectedly (pid 4242) from state RUNNING",
+        processes: ["pets:cat"]
+      }])
+    }).pipe(Effect.provide(layer)))
+
+  it.scoped("ignores expected exits", () =>
+    Effect.gen(function*() {
+      expect(yield* run(all, [exit("cat", "pets", 1)])).toEqual([])
+    }).pipe(Effect.provide(layer)))
+
+  it.scoped("prefixes the subject with -o", () =>
+    Effect.gen(function*() {
+      const [alert] = yield* run({ ...all, optionalHeader: "[prod]" }, [exit("cat", "pets", 0)])
+      expect(alert?.subject).toBe(`[prod]: cat crashed at ${formatAsctime(0)}`)
+    }).pipe(Effect.provide(layer)))
+
+  it.scoped("honours -p name and -p group:name (the original ignored -p)", () =>
+    Effect.gen(function*() {
+      const sent = yield* run({ programs: ["cat", "birds:owl"], any: false }, [
+        exit("cat", "pets", 0),
+        exit("dog", "pets", 0),
+        exit("owl", "birds", 0),
+        exit("owl", "night", 0)
+      ])
+      expect(sent.map((alert) => alert.processes)).toEqual([["pets:cat"], ["birds:owl"]])
+    }).pipe(Effect.provide(layer)))
+
+  it.scoped("-a watches every process, overriding -p", () =>
+    Effect.gen(function*() {
+      const sent = yield* run({ programs: ["cat"], any: true }, [exit("cat", "pets", 0), exit("dog", "pets", 0)])
+      expect(sent).toHaveLength(2)
+    }).pipe(Effect.provide(layer)))
+
+  it.scoped("does not hold up events while the mail server is down, and delivers later", () =>
+    Effect.gen(function*() {
+      const notifier = yield* NotifierTest
+      yield* notifier.failNext(3, "Unreachable")
+      expect(yield* run(all, [exit("cat", "pets", 0)])).toEqual([])
+      yield* TestClock.adjust("1 minute")
+      expect((yield* notifier.sent).map((alert) => alert.processes)).toEqual([["pets:cat"]])
+      expect(yield* notifier.attempts).toHaveLength(4)
+    }).pipe(Effect.provide(layer)))
+})
