@@ -1,16 +1,13 @@
-/** Which processes a plugin's `-p` names pick out. */
+/** Which processes a plugin acts on. (`-p` matching itself is `selects` in config/units.) */
+import { type ProgramSpec, selects } from "../config/units.js"
 
 export interface ProcessId {
   readonly group: string
   readonly name: string
 }
 
-/** `-p web` names every process called web; `-p web:web_01` names one process of one group. */
-export const namedBy = (spec: string, process: ProcessId): boolean =>
-  spec.includes(":") ? spec === `${process.group}:${process.name}` : spec === process.name
-
-export const namedByAny = (specs: ReadonlyArray<string>, process: ProcessId): boolean =>
-  specs.some((spec) => namedBy(spec, process))
+export const selectedByAny = (specs: ReadonlyArray<ProgramSpec>, process: ProcessId): boolean =>
+  specs.some((spec) => selects(spec, process))
 
 /** The listener itself (supervisord tells it its name), which `-a` must never include. */
 export const isSelf = (self: ProcessId | undefined, process: ProcessId): boolean =>

@@ -4,12 +4,12 @@
  * line reads; queueing, retries and the spool are the Outbox's.
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
-import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { asctime } from "../alerts/asctime.js"
 import * as Outbox from "../alerts/Outbox.js"
+import type { BatchConfig } from "../config/batch.js"
 import type { Event, ProcessState } from "../protocol/Event.js"
 import { Notifier } from "../services/Notifier.js"
 
@@ -19,14 +19,12 @@ export interface BatchPlugin {
   readonly line: (event: ProcessState, asctime: string) => string | undefined
 }
 
-export interface BatchConfig {
-  readonly interval: Duration.Duration
-  readonly subject: string
-  readonly queueLimit: number
+export type BatchSettings = Pick<BatchConfig, "interval" | "subject" | "queueLimit"> & {
+  /** Where the unsent queue is kept (`--spool`), if anywhere. */
   readonly spoolFile?: string | undefined
 }
 
-export const batchListener = (plugin: BatchPlugin, config: BatchConfig): Effect.Effect<
+export const batchListener = (plugin: BatchPlugin, config: BatchSettings): Effect.Effect<
   (event: Event) => Effect.Effect<void>,
   never,
   Notifier | FileSystem.FileSystem | Scope.Scope
@@ -39,7 +37,8 @@ export const batchListener = (plugin: BatchPlugin, config: BatchConfig): Effect.
       deliver: (lines, dropped) =>
         notifier.notify({
           plugin: plugin.name,
-          subject: config.subject,
+          // No subject (crashsms by default) means no Subject header.
+          subject: config.subject ?? "",
           body: [...(dropped > 0 ? [Outbox.droppedLine(dropped)] : []), ...lines].join("\n")
         }).pipe(Effect.as(lines.length)),
       cadence: { _tag: "Every", interval: config.interval },

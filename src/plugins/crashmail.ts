@@ -4,22 +4,15 @@
 import * as Effect from "effect/Effect"
 import { Alerts } from "../alerts/Alerts.js"
 import { asctime } from "../alerts/asctime.js"
+import type { CrashmailConfig } from "../config/crashmail.js"
 import type { Event } from "../protocol/Event.js"
-import { fullName, namedByAny, type ProcessId } from "./Selection.js"
+import { fullName, type ProcessId, selectedByAny } from "./Selection.js"
 
-export interface CrashmailConfig {
-  /** `-p` names; ignored with `any`; none means every process. */
-  readonly programs: ReadonlyArray<string>
-  readonly any: boolean
-  /** `-o`: prefixed to the subject as `HDR: `. */
-  readonly optionalHeader?: string | undefined
-}
-
-export const crashmail = (config: CrashmailConfig) =>
+export const crashmail = (config: Pick<CrashmailConfig, "programs" | "any" | "optionalHeader">) =>
   Effect.gen(function*() {
     const alerts = yield* Alerts
     const watches = (process: ProcessId) =>
-      config.any || config.programs.length === 0 || namedByAny(config.programs, process)
+      config.any || config.programs.length === 0 || selectedByAny(config.programs, process)
 
     return (event: Event) =>
       Effect.gen(function*() {

@@ -3,7 +3,6 @@
  * payload of exactly `len` Unicode code points (SPEC §2) — not bytes, not UTF-16 units.
  */
 import * as Data from "effect/Data"
-import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -74,9 +73,12 @@ class FrameDecoder {
   private scannedUnits = 0
   private scannedCodePoints = 0
 
-  push(bytes: Uint8Array): Either.Either<ReadonlyArray<Frame>, ProtocolError> {
+  /** The frames the bytes complete, and the error that stops the stream after them, if any. */
+  push(bytes: Uint8Array): { readonly frames: ReadonlyArray<Frame>; readonly error?: ProtocolError } {
     this.buffer += this.utf8.decode(bytes, { stream: true })
-    return this.drain()
+    const frames: Array<Frame> = []
+    const error = this.drainInto(frames)
+    return error === undefined ? { frames } : { frames, error }
   }
 
   end(): ProtocolError | undefined {
@@ -97,31 +99,28 @@ class FrameDecoder {
     return undefined
   }
 
-  private drain(): Either.Either<ReadonlyArray<Frame>, ProtocolError> {
-    const frames: Array<Frame> = []
+  private drainInto(frames: Array<Frame>): ProtocolError | undefined {
     for (;;) {
       if (this.header === undefined) {
         const newline = this.buffer.indexOf("\n")
         if (newline === -1) {
           if (this.buffer.length > MAX_HEADER_LENGTH) {
-            return Either.left(
-              new ProtocolError({
-                reason: "HeaderTooLong",
-                message: `event header longer than ${MAX_HEADER_LENGTH} characters: out of step with supervisord`
-              })
-            )
+            return new ProtocolError({
+              reason: "HeaderTooLong",
+              message: `event header longer than ${MAX_HEADER_LENGTH} characters: out of step with supervisord`
+            })
           }
-          return Either.right(frames)
+          return undefined
         }
         const header = parseHeader(this.buffer.slice(0, newline))
-        if (Either.isLeft(header)) return Either.left(header.left)
+        if (Either.isLeft(header)) return header.left
         this.header = header.right
         this.buffer = this.buffer.slice(newline + 1)
         this.scannedUnits = 0
         this.scannedCodePoints = 0
       }
       const end = this.payloadEnd(this.header.len)
-      if (end === undefined) return Either.right(frames)
+      if (end === undefined) return undefined
       frames.push({ header: this.header, payload: this.buffer.slice(0, end) })
       this.buffer = this.buffer.slice(end)
       this.header = undefined
@@ -153,7 +152,12 @@ export const frames = <E, R>(input: Stream.Stream<Uint8Array, E, R>): Stream.Str
       return error === undefined ? Stream.empty : Stream.fail(error)
     })
     return input.pipe(
-      Stream.mapConcatEffect((bytes) => Effect.suspend(() => decoder.push(bytes))),
+      // Frames before a bad header are still handled (and acknowledged) before the stream fails.
+      Stream.flatMap((bytes) => {
+        const { error, frames } = decoder.push(bytes)
+        const complete = Stream.fromIterable(frames)
+        return error === undefined ? complete : Stream.concat(complete, Stream.fail(error))
+      }),
       Stream.concat(leftover)
     )
   })

@@ -2,7 +2,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Either, Layer, Stream, TestClock } from "effect"
 import { formatAsctime } from "../../src/alerts/asctime.js"
-import { type BatchConfig, batchListener, type BatchPlugin } from "../../src/plugins/batch.js"
+import { type BatchSettings, batchListener, type BatchPlugin } from "../../src/plugins/batch.js"
 import { crashmailbatch } from "../../src/plugins/crashmailbatch.js"
 import { crashsms } from "../../src/plugins/crashsms.js"
 import { fatalmailbatch } from "../../src/plugins/fatalmailbatch.js"
@@ -14,7 +14,7 @@ import { processState } from "../support/envelope.js"
 
 
 const layer = Layer.mergeAll(Notifier.layerTest, NodeFileSystem.layer, Logging.captureLayer([]))
-const config: BatchConfig = { interval: Duration.minutes(1), subject: "Crash alert from supervisord", queueLimit: 10_000 }
+const config: BatchSettings = { interval: Duration.minutes(1), subject: "Crash alert from supervisord", queueLimit: 10_000 }
 
 /** Events as supervisord would send them, decoded by the real protocol code. */
 const events = (...envelopes: ReadonlyArray<string>) =>
@@ -23,7 +23,7 @@ const events = (...envelopes: ReadonlyArray<string>) =>
     Effect.map((all) => Chunk.toReadonlyArray(all).map((frame) => Either.getOrThrow(decodeEvent(frame))))
   )
 
-const feed = (plugin: BatchPlugin, batch: BatchConfig, envelopes: ReadonlyArray<string>) =>
+const feed = (plugin: BatchPlugin, batch: BatchSettings, envelopes: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const handle = yield* batchListener(plugin, batch)
     for (const event of yield* events(...envelopes)) yield* handle(event as Event)

@@ -3,7 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer, TestClock } from "effect"
 import * as Alerts from "../../src/alerts/Alerts.js"
 import { formatAsctime } from "../../src/alerts/asctime.js"
-import { crashmail, type CrashmailConfig } from "../../src/plugins/crashmail.js"
+import { crashmail } from "../../src/plugins/crashmail.js"
 import { decodeEvent } from "../../src/protocol/Event.js"
 import * as Logging from "../../src/protocol/Logging.js"
 import { Notifier, NotifierTest } from "../../src/services/Notifier.js"
@@ -18,6 +18,12 @@ const exit = (name: string, group: string, expected: 0 | 1) =>
     header: { ver: "3.0", server: "supervisor", serial: 1, pool: "l", poolserial: 1, eventname: "PROCESS_STATE_EXITED", len: 0 },
     payload: `processname:${name} groupname:${group} from_state:RUNNING expected:${expected} pid:4242`
   }))
+
+type CrashmailConfig = Parameters<typeof crashmail>[0]
+const program = (text: string) => {
+  const [group, name] = text.includes(":") ? text.split(":") : [undefined, text]
+  return group === undefined ? { text, name: name! } : { text, group, name: name! }
+}
 
 const run = (config: CrashmailConfig, events: ReadonlyArray<ReturnType<typeof exit>>) =>
   Effect.gen(function*() {
@@ -54,7 +60,7 @@ describe("crashmail", () => {
 
   it.scoped("honours -p name and -p group:name (the original ignored -p)", () =>
     Effect.gen(function*() {
-      const sent = yield* run({ programs: ["cat", "birds:owl"], any: false }, [
+      const sent = yield* run({ programs: ["cat", "birds:owl"].map(program), any: false }, [
         exit("cat", "pets", 0),
         exit("dog", "pets", 0),
         exit("owl", "birds", 0),
@@ -65,7 +71,7 @@ describe("crashmail", () => {
 
   it.scoped("-a watches every process, overriding -p", () =>
     Effect.gen(function*() {
-      const sent = yield* run({ programs: ["cat"], any: true }, [exit("cat", "pets", 0), exit("dog", "pets", 0)])
+      const sent = yield* run({ programs: [program("cat")], any: true }, [exit("cat", "pets", 0), exit("dog", "pets", 0)])
       expect(sent).toHaveLength(2)
     }).pipe(Effect.provide(layer)))
 

@@ -18,7 +18,7 @@ const address = (value: string) => ({ name: "", address: value })
 export const messageFields = (alert: Alert, addressing: Addressing, now: Date): MailComposerOptions => ({
   ...(addressing.from === undefined ? {} : { from: address(addressing.from) }),
   to: addressing.to.map(address),
-  subject: alert.subject,
+  ...(alert.subject === "" ? {} : { subject: alert.subject }),
   text: alert.body,
   date: now
 })

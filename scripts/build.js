@@ -1,0 +1,20 @@
+// Bundles the CLI into dist/superlance.js (one file plus lazily loaded chunks), and the library
+// entry into dist/index.js with its dependencies left as imports.
+import { build } from "esbuild"
+import { rm } from "node:fs/promises"
+
+await rm("dist", { recursive: true, force: true })
+
+const common = { bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "warning" }
+
+await build({
+  ...common,
+  entryPoints: { superlance: "src/bin.ts" },
+  outdir: "dist",
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
+  // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" }
+})
+
+await build({ ...common, entryPoints: { index: "src/index.ts" }, outdir: "dist", packages: "external" })

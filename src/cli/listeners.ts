@@ -1,0 +1,106 @@
+/**
+ * What each subcommand runs once its options are decoded: the plugin's handler under the
+ * listener loop, with the live services it needs.
+ */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import * as Config from "effect/Config"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
+import * as Alerts from "../alerts/Alerts.js"
+import type { BatchConfig } from "../config/batch.js"
+import type { CrashmailConfig } from "../config/crashmail.js"
+import type { MailConfig } from "../config/mail.js"
+import { type BatchPlugin, batchListener } from "../plugins/batch.js"
+import { crashmail as crashmailPlugin } from "../plugins/crashmail.js"
+import { crashmailbatch as crashmailbatchPlugin } from "../plugins/crashmailbatch.js"
+import { crashsms as crashsmsPlugin } from "../plugins/crashsms.js"
+import { fatalmailbatch as fatalmailbatchPlugin } from "../plugins/fatalmailbatch.js"
+import type { ProcessId } from "../plugins/Selection.js"
+import type { Event } from "../protocol/Event.js"
+import type { ProtocolError } from "../protocol/Framing.js"
+import * as Listener from "../protocol/Listener.js"
+import * as ListenerIO from "../protocol/ListenerIO.js"
+import { Notifier } from "../services/Notifier.js"
+
+/** Started by hand rather than by supervisord (SPEC §2). */
+export class NotAListener extends Data.TaggedError("NotAListener")<{ readonly plugin: string }> {
+  override get message() {
+    return `${this.plugin} must be run as a supervisor event listener`
+  }
+}
+
+/** A subcommand whose plugin is not built yet: it says so rather than pretend to work. */
+export class NotBuilt extends Data.TaggedError("NotBuilt")<{ readonly plugin: string }> {
+  override get message() {
+    return `${this.plugin} is not implemented yet in this version of superlance`
+  }
+}
+
+/** What supervisord tells a listener about itself. */
+export interface ListenerEnv {
+  readonly serverUrl: string
+  /** The listener's own process, which "all processes" never includes. */
+  readonly self: ProcessId | undefined
+}
+
+const listenerEnv = (plugin: string): Effect.Effect<ListenerEnv, NotAListener> =>
+  Effect.gen(function*() {
+    const url = yield* Config.option(Config.string("SUPERVISOR_SERVER_URL"))
+    const name = yield* Config.option(Config.string("SUPERVISOR_PROCESS_NAME"))
+    const group = yield* Config.option(Config.string("SUPERVISOR_GROUP_NAME"))
+    if (Option.isNone(url)) return yield* new NotAListener({ plugin })
+    const self = Option.isSome(name) ? { name: name.value, group: Option.getOrElse(group, () => name.value) } : undefined
+    return { serverUrl: url.value, self }
+  }).pipe(Effect.catchTag("ConfigError", () => new NotAListener({ plugin })))
+
+const notifierLayer = (mail: MailConfig | undefined): Layer.Layer<Notifier> =>
+  mail === undefined ? Notifier.layerNone : Notifier.layerMail(mail)
+
+/** Runs a plugin's handler as supervisord's listener until stdin ends or SIGTERM. */
+const serve = <R>(
+  plugin: string,
+  makeHandler: (env: ListenerEnv) => Effect.Effect<(event: Event) => Effect.Effect<void>, never, R | Scope.Scope>,
+  services: Layer.Layer<Exclude<R, Scope.Scope>>
+): Effect.Effect<void, NotAListener | ProtocolError> =>
+  Effect.gen(function*() {
+    const env = yield* listenerEnv(plugin)
+    yield* Effect.logDebug(`${plugin} started, supervisord at ${env.serverUrl}`)
+    yield* Effect.scoped(Effect.flatMap(makeHandler(env), Listener.run)).pipe(
+      Effect.provide(Layer.merge(services, ListenerIO.layer))
+    )
+  })
+
+/** The spool file of one listener: several listeners may share a `--spool` directory. */
+const spoolFile = (dir: string | undefined, plugin: string, env: ListenerEnv) =>
+  dir === undefined ? undefined : `${dir.replace(/\/+$/, "")}/${plugin}-${env.self?.name ?? plugin}.json`
+
+const alertServices = (mail: MailConfig | undefined) =>
+  Layer.merge(notifierLayer(mail), NodeFileSystem.layer)
+
+export const crashmail = (config: CrashmailConfig) =>
+  serve(
+    "crashmail",
+    () => crashmailPlugin(config),
+    Alerts.layer({ name: "crashmail" }).pipe(Layer.provideMerge(alertServices(config.mail)))
+  )
+
+const batch = (plugin: BatchPlugin) => (config: BatchConfig) =>
+  serve(
+    plugin.name,
+    (env): Effect.Effect<
+      (event: Event) => Effect.Effect<void>,
+      never,
+      Notifier | FileSystem.FileSystem | Scope.Scope
+    > => batchListener(plugin, { ...config, spoolFile: spoolFile(config.spool, plugin.name, env) }),
+    alertServices(config.mail)
+  )
+
+export const crashmailbatch = batch(crashmailbatchPlugin)
+export const fatalmailbatch = batch(fatalmailbatchPlugin)
+export const crashsms = batch(crashsmsPlugin)
+
+export const notBuilt = (plugin: string) => () => Effect.fail(new NotBuilt({ plugin }))

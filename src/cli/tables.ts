@@ -1,0 +1,202 @@
+/**
+ * The options of the six plugins (SPEC §5), each declared once. Short letters and long names are
+ * the original's; the mail and queue options are ours (SPEC §4 "Mail, for every plugin").
+ */
+import type { OptionTable } from "./OptionTable.js"
+
+/** Mail options of the sendmail-first plugins (crashmail, httpok, memmon). */
+export const listenerMail = {
+  email: {
+    short: "m",
+    kind: "single",
+    metavar: "ADDR",
+    description: "Mail reports to ADDR (comma-separated for several). Without it nothing is mailed."
+  },
+  sendmail_program: {
+    short: "s",
+    aliases: ["sendmail"],
+    kind: "single",
+    metavar: "CMD",
+    description: "Command that reads the whole message on stdin (default: /usr/sbin/sendmail -t -i)."
+  },
+  smtpHost: {
+    kind: "single",
+    metavar: "HOST[:PORT]",
+    description: "Send mail by SMTP through HOST instead of sendmail (needs --fromEmail)."
+  },
+  smtpPort: { kind: "single", metavar: "PORT", description: "SMTP port (default 25; 465 means implicit TLS)." },
+  fromEmail: {
+    kind: "single",
+    metavar: "ADDR",
+    description: "From address (required with --smtpHost; adds a From header for sendmail)."
+  },
+  userName: { kind: "single", metavar: "USER", description: "SMTP user name." },
+  password: {
+    kind: "single",
+    metavar: "PASS",
+    description: "SMTP password (better: env SUPERLANCE_SMTP_PASSWORD, which ps does not show)."
+  },
+  tls: { kind: "flag", description: "Use STARTTLS with the SMTP server." }
+} as const satisfies OptionTable
+
+export const httpok = {
+  program: {
+    short: "p",
+    kind: "repeated",
+    metavar: "NAME",
+    description: "Restart this RUNNING process (name or group:name) when the check fails. Repeatable."
+  },
+  any: { short: "a", kind: "flag", description: "Restart every RUNNING process when the check fails." },
+  timeout: {
+    short: "t",
+    kind: "single",
+    metavar: "SEC",
+    description: "Give up on the request after SEC seconds (default 10)."
+  },
+  code: {
+    short: "c",
+    kind: "repeated",
+    metavar: "STATUS",
+    description: "An expected HTTP status (default 200). Repeatable."
+  },
+  body: { short: "b", kind: "single", metavar: "TEXT", description: "Text the response body must contain." },
+  ...listenerMail,
+  gcore: {
+    short: "g",
+    kind: "single",
+    metavar: "CMD",
+    description: "Program that dumps a core given a file name and a pid (default: /usr/bin/gcore -o)."
+  },
+  coredir: {
+    short: "d",
+    kind: "single",
+    metavar: "DIR",
+    description: "Dump a core of each process into DIR before restarting it."
+  },
+  eager: {
+    short: "e",
+    kind: "flag",
+    exclusive: "eager",
+    description: "Check the URL even when no watched process is RUNNING (the default)."
+  },
+  "not-eager": {
+    short: "E",
+    kind: "flag",
+    exclusive: "eager",
+    description: "Do not check the URL while no watched process is RUNNING."
+  },
+  name: { short: "n", kind: "single", metavar: "NAME", description: "Name this httpok in mail subjects." },
+  "verify-tls": { kind: "flag", description: "Verify the URL's TLS certificate (not verified by default)." },
+  url: { kind: "positional", metavar: "URL", description: "The http or https URL to GET." }
+} as const satisfies OptionTable
+
+export const crashmail = {
+  program: {
+    short: "p",
+    kind: "repeated",
+    metavar: "NAME",
+    description: "Report exits of this process (name or group:name). Repeatable."
+  },
+  any: { short: "a", kind: "flag", description: "Report exits of every process (overrides -p)." },
+  optionalheader: {
+    short: "o",
+    kind: "single",
+    metavar: "TEXT",
+    description: "Prefix for the mail subject."
+  },
+  ...listenerMail
+} as const satisfies OptionTable
+
+export const memmon = {
+  cumulative: {
+    short: "c",
+    kind: "flag",
+    description: "Count the memory of each process together with all its descendants."
+  },
+  program: {
+    short: "p",
+    kind: "repeated",
+    metavar: "NAME=SIZE",
+    description: "Restart process NAME (name or group:name) above SIZE (like 200MB). Repeatable."
+  },
+  group: {
+    short: "g",
+    aliases: ["groupname"],
+    kind: "repeated",
+    metavar: "GROUP=SIZE",
+    description: "Restart any process of GROUP above SIZE. Repeatable."
+  },
+  any: { short: "a", kind: "single", metavar: "SIZE", description: "Restart any process above SIZE." },
+  ...listenerMail,
+  uptime: {
+    short: "u",
+    kind: "single",
+    metavar: "SEC",
+    description: "Mail only when the restarted process was up at most SEC (suffix s, m, h or d)."
+  },
+  name: { short: "n", kind: "single", metavar: "NAME", description: "Name this memmon in mail subjects." }
+} as const satisfies OptionTable
+
+const batch = (subject: string) =>
+  ({
+    toEmail: {
+      short: "t",
+      kind: "single",
+      metavar: "ADDRS",
+      description: "Comma-separated recipients (required)."
+    },
+    fromEmail: { short: "f", kind: "single", metavar: "ADDR", description: "Sender address (required)." },
+    interval: {
+      short: "i",
+      kind: "single",
+      metavar: "MIN",
+      description: "Batch interval in minutes (default 1.0)."
+    },
+    subject: { short: "s", kind: "single", metavar: "TEXT", description: subject },
+    tickEvent: {
+      short: "e",
+      kind: "single",
+      metavar: "TICK_N",
+      description: "TICK event the listener is subscribed to (default TICK_60)."
+    },
+    smtpHost: {
+      short: "H",
+      kind: "single",
+      metavar: "HOST[:PORT]",
+      description: "SMTP server (default localhost:25)."
+    },
+    smtpPort: { kind: "single", metavar: "PORT", description: "SMTP port (default 25; 465 means implicit TLS)." },
+    userName: { short: "u", kind: "single", metavar: "USER", description: "SMTP user name." },
+    password: {
+      short: "p",
+      kind: "single",
+      metavar: "PASS",
+      description: "SMTP password (better: env SUPERLANCE_SMTP_PASSWORD, which ps does not show)."
+    },
+    tls: { kind: "flag", description: "Use STARTTLS with the SMTP server." },
+    sendmail: {
+      kind: "single",
+      metavar: "CMD",
+      description: "Send through this sendmail-like command instead of SMTP."
+    },
+    spool: {
+      kind: "single",
+      metavar: "DIR",
+      description: "Keep unsent alerts in DIR too, so they survive a restart."
+    },
+    "queue-limit": {
+      kind: "single",
+      metavar: "N",
+      description: "Keep at most N unsent alerts (default 10000); older ones are dropped and counted."
+    }
+  }) as const satisfies OptionTable
+
+export const crashmailbatch = batch("Mail subject (default: Crash alert from supervisord).")
+export const fatalmailbatch = batch("Mail subject (default: Fatal start alert from supervisord).")
+export const crashsms = batch("Mail subject (default: none).")
+
+export type BatchTable = ReturnType<typeof batch>
+
+export const tables = { httpok, crashmail, memmon, crashmailbatch, fatalmailbatch, crashsms } as const
+
+export type PluginName = keyof typeof tables

@@ -1,0 +1,32 @@
+/** crashmail's typed configuration (SPEC §4 "crashmail"), decoded from its raw options. */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type { Raw } from "../cli/OptionTable.js"
+import { crashmail } from "../cli/tables.js"
+import { type ConfigError, fields } from "./fields.js"
+import { decodeListenerMail, type MailConfig } from "./mail.js"
+import { ProgramName, type ProgramSpec, SingleLine } from "./units.js"
+
+export interface CrashmailConfig {
+  /** `-p`: processes whose unexpected exits are reported (none and not `any`: all). */
+  readonly programs: ReadonlyArray<ProgramSpec>
+  readonly any: boolean
+  /** `-o`: subject prefix, `<header>: <name> crashed at <time>`. */
+  readonly optionalHeader?: string | undefined
+  /** Absent: exits are only logged. */
+  readonly mail?: MailConfig | undefined
+}
+
+export const decodeCrashmail = (raw: Raw<typeof crashmail>): Effect.Effect<CrashmailConfig, ConfigError> =>
+  Effect.gen(function*() {
+    const f = fields(crashmail, raw)
+    const programs = yield* f.repeated("program", ProgramName)
+    const header = yield* f.optional("optionalheader", SingleLine)
+    const mail = yield* decodeListenerMail(f)
+    return {
+      programs,
+      any: f.flag("any"),
+      optionalHeader: Option.getOrUndefined(Option.filter(header, (s) => s.length > 0)),
+      mail
+    }
+  })

@@ -1,0 +1,49 @@
+/** memmon's typed configuration (SPEC §4 "memmon"), decoded from its raw options. */
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type { Raw } from "../cli/OptionTable.js"
+import { memmon } from "../cli/tables.js"
+import { type ConfigError, fields } from "./fields.js"
+import { decodeListenerMail, type MailConfig } from "./mail.js"
+import { GroupLimit, ProgramLimit, SingleLine, Size, Uptime } from "./units.js"
+
+export interface MemmonConfig {
+  /** `-c`: count each process with all its descendants. */
+  readonly cumulative: boolean
+  /** `-p name=size` / `-p group:name=size`; one entry per spec, the last given wins. */
+  readonly programLimits: ReadonlyArray<ProgramLimit>
+  /** `-g group=size`; one entry per group, the last given wins. */
+  readonly groupLimits: ReadonlyArray<GroupLimit>
+  /** `-a size`, in bytes. */
+  readonly anyLimit?: number | undefined
+  /** `-u`: mail only when the process was up at most this long; absent: always. */
+  readonly uptimeLimit?: Duration.Duration | undefined
+  /** `-n`: shown in subjects as `memmon [<name>]`. */
+  readonly name?: string | undefined
+  readonly mail?: MailConfig | undefined
+}
+
+/** The original kept limits in a dict: a later `-p foo=…` replaces an earlier one. */
+const lastWins = <A>(items: ReadonlyArray<A>, key: (a: A) => string): ReadonlyArray<A> =>
+  [...new Map(items.map((item) => [key(item), item])).values()]
+
+export const decodeMemmon = (raw: Raw<typeof memmon>): Effect.Effect<MemmonConfig, ConfigError> =>
+  Effect.gen(function*() {
+    const f = fields(memmon, raw)
+    const programLimits = yield* f.repeated("program", ProgramLimit)
+    const groupLimits = yield* f.repeated("group", GroupLimit)
+    const anyLimit = yield* f.optional("any", Size)
+    const mail = yield* decodeListenerMail(f)
+    const uptimeLimit = yield* f.optional("uptime", Uptime)
+    const name = yield* f.optional("name", SingleLine)
+    return {
+      cumulative: f.flag("cumulative"),
+      programLimits: lastWins(programLimits, (l) => l.program.text),
+      groupLimits: lastWins(groupLimits, (l) => l.group),
+      anyLimit: Option.getOrUndefined(anyLimit),
+      uptimeLimit: Option.getOrUndefined(uptimeLimit),
+      name: Option.getOrUndefined(Option.filter(name, (s) => s.length > 0)),
+      mail
+    }
+  })
