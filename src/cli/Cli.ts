@@ -4,16 +4,14 @@
  * @effect/cli, decoded into a typed config, and handed to the plugin's listener.
  */
 import * as Command from "@effect/cli/Command"
-import type * as ValidationError from "@effect/cli/ValidationError"
+import * as ValidationError from "@effect/cli/ValidationError"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import packageJson from "../../package.json" with { type: "json" }
 import { decodeBatch } from "../config/batch.js"
 import { decodeCrashmail } from "../config/crashmail.js"
-import type { ConfigError } from "../config/fields.js"
 import { decodeHttpok } from "../config/httpok.js"
 import { decodeMemmon } from "../config/memmon.js"
-import type { ProtocolError } from "../protocol/Framing.js"
 import { normalize } from "./argv.js"
 import { printError } from "./Console.js"
 import * as Listeners from "./listeners.js"
@@ -71,13 +69,6 @@ const isPlugin = (name: string | undefined): name is PluginName => name !== unde
 export const EXIT_USAGE = 2
 export const EXIT_FAILURE = 1
 
-type Failure =
-  | ConfigError
-  | ValidationError.ValidationError
-  | Listeners.NotAListener
-  | Listeners.NotBuilt
-  | ProtocolError
-
 /**
  * Runs the command line and answers the process's exit code; every failure has been reported
  * on stderr in one line by then.
@@ -93,18 +84,16 @@ export const main = (args: ReadonlyArray<string>, invokedAs: string) => {
   const argv = ["node", "superlance", ...(plugin === undefined ? [] : [plugin]), ...normalized.right]
   return runCommand(argv).pipe(
     Effect.as(0),
-    Effect.catchAll((failure: Failure) => {
+    Effect.catchAll((failure) => {
+      // @effect/cli has printed its own message through the console module.
+      if (ValidationError.isValidationError(failure)) return Effect.succeed(EXIT_USAGE)
       switch (failure._tag) {
         case "ConfigError":
           return printError(`${plugin}: ${failure.message} (${seeHelp})`).pipe(Effect.as(EXIT_USAGE))
         case "NotAListener":
           return printError(failure.message).pipe(Effect.as(EXIT_FAILURE))
-        case "ProtocolError":
-        case "NotBuilt":
-          return printError(`${plugin}: ${failure.message}`).pipe(Effect.as(EXIT_FAILURE))
         default:
-          // @effect/cli has printed its own message through the console module.
-          return Effect.succeed(EXIT_USAGE)
+          return printError(`${plugin}: ${failure.message}`).pipe(Effect.as(EXIT_FAILURE))
       }
     })
   )

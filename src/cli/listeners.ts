@@ -25,6 +25,7 @@ import type { ProtocolError } from "../protocol/Framing.js"
 import * as Listener from "../protocol/Listener.js"
 import * as ListenerIO from "../protocol/ListenerIO.js"
 import { Notifier } from "../services/Notifier.js"
+import { Supervisor } from "../supervisor/Supervisor.js"
 
 /** Started by hand rather than by supervisord (SPEC §2). */
 export class NotAListener extends Data.TaggedError("NotAListener")<{ readonly plugin: string }> {
@@ -61,11 +62,11 @@ const notifierLayer = (mail: MailConfig | undefined): Layer.Layer<Notifier> =>
   mail === undefined ? Notifier.layerNone : Notifier.layerMail(mail)
 
 /** Runs a plugin's handler as supervisord's listener until stdin ends or SIGTERM. */
-const serve = <R>(
+export const serve = <R, E>(
   plugin: string,
   makeHandler: (env: ListenerEnv) => Effect.Effect<(event: Event) => Effect.Effect<void>, never, R | Scope.Scope>,
-  services: Layer.Layer<Exclude<R, Scope.Scope>>
-): Effect.Effect<void, NotAListener | ProtocolError> =>
+  services: Layer.Layer<Exclude<R, Scope.Scope>, E>
+): Effect.Effect<void, NotAListener | ProtocolError | E> =>
   Effect.gen(function*() {
     const env = yield* listenerEnv(plugin)
     yield* Effect.logDebug(`${plugin} started, supervisord at ${env.serverUrl}`)
@@ -78,15 +79,21 @@ const serve = <R>(
 const spoolFile = (dir: string | undefined, plugin: string, env: ListenerEnv) =>
   dir === undefined ? undefined : `${dir.replace(/\/+$/, "")}/${plugin}-${env.self?.name ?? plugin}.json`
 
-const alertServices = (mail: MailConfig | undefined) =>
-  Layer.merge(notifierLayer(mail), NodeFileSystem.layer)
+const alertServices = (mail: MailConfig | undefined) => Layer.merge(notifierLayer(mail), NodeFileSystem.layer)
+
+/** One message per alert, sent in the background (crashmail, httpok, memmon). */
+export const alertsLayer = (plugin: string, mail: MailConfig | undefined) =>
+  Alerts.layer({ name: plugin }).pipe(Layer.provideMerge(alertServices(mail)))
+
+/** supervisord's XML-RPC interface, from the environment it gives its listeners. */
+export const supervisorLayer = Supervisor.layerFromEnv.pipe(
+  Layer.mapError((error) => new SupervisorUnusable({ message: `cannot use SUPERVISOR_SERVER_URL: ${String(error)}` }))
+)
+
+export class SupervisorUnusable extends Data.TaggedError("SupervisorUnusable")<{ readonly message: string }> {}
 
 export const crashmail = (config: CrashmailConfig) =>
-  serve(
-    "crashmail",
-    () => crashmailPlugin(config),
-    Alerts.layer({ name: "crashmail" }).pipe(Layer.provideMerge(alertServices(config.mail)))
-  )
+  serve("crashmail", () => crashmailPlugin(config), alertsLayer("crashmail", config.mail))
 
 const batch = (plugin: BatchPlugin) => (config: BatchConfig) =>
   serve(
