@@ -3,7 +3,8 @@
 import { build } from "esbuild"
 import { rm } from "node:fs/promises"
 
-await rm("dist", { recursive: true, force: true })
+// Old chunks go; the entry files are overwritten in place (never missing while a build runs).
+await rm("dist/chunks", { recursive: true, force: true })
 
 const common = { bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "warning" }
 

@@ -6,6 +6,7 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Ref from "effect/Ref"
@@ -111,8 +112,12 @@ export const make = <T, I>(
       }
     })
 
+    // Held while a delivery is under way, so shutdown waits for it instead of cutting it off
+    // (a message the server accepted but we never heard back about would be sent twice).
+    const delivering = yield* Effect.makeSemaphore(1)
+
     const attemptUntilDelivered = (failures: number): Effect.Effect<void> =>
-      deliverAll.pipe(
+      delivering.withPermits(1)(deliverAll).pipe(
         Effect.catchAll((failure) => {
           const delay = retryDelay(failures + 1, options.retryCap)
           return Effect.logWarning(
@@ -130,21 +135,28 @@ export const make = <T, I>(
       Effect.zipRight(Effect.forever(waitForWork.pipe(Effect.zipRight(attemptUntilDelivered(0)))))
     )
 
-    const lastAttempt = deliverAll.pipe(
-      Effect.timeoutFail({ duration: SHUTDOWN_BUDGET, onTimeout: () => ({ message: "timed out" }) }),
-      Effect.catchAll((failure) =>
-        Ref.get(state).pipe(Effect.flatMap(({ entries }) =>
-          Effect.logError(
-            `${options.name}: ${entries.length} alert(s) not sent before exit (${failure.message}); ${
-              spool === undefined ? "they are lost (no --spool directory)" : `kept in ${options.spoolFile}`
-            }`
-          )
-        ))
-      )
-    )
+    const reportUnsent = (reason: string) =>
+      Ref.get(state).pipe(Effect.flatMap(({ entries }) =>
+        entries.length === 0 ? Effect.void : Effect.logError(
+          `${options.name}: ${entries.length} alert(s) not sent before exit (${reason}); ${
+            spool === undefined ? "they are lost (no --spool directory)" : `kept in ${options.spoolFile}`
+          }`
+        )
+      ))
 
-    yield* Effect.acquireRelease(Effect.forkDaemon(deliverer), (fiber) =>
-      fiber.interruptAsFork(fiber.id()).pipe(Effect.zipRight(lastAttempt)))
+    /** On shutdown: let a delivery under way finish, stop the fiber, then one last attempt. */
+    const lastAttempt = (deliverer: Fiber.RuntimeFiber<never>) =>
+      Effect.gen(function*() {
+        yield* delivering.take(1)
+        yield* Fiber.interrupt(deliverer)
+        yield* deliverAll
+      }).pipe(
+        Effect.timeoutFail({ duration: SHUTDOWN_BUDGET, onTimeout: () => ({ message: "timed out" }) }),
+        Effect.catchAll((failure) => reportUnsent(failure.message))
+      )
+
+    // acquireRelease acquires uninterruptibly; the fiber itself must stay interruptible.
+    yield* Effect.acquireRelease(Effect.forkDaemon(Effect.interruptible(deliverer)), lastAttempt)
 
     return {
       add,

@@ -149,3 +149,30 @@ describe("Outbox", () => {
       expect(yield* receiver.received).toEqual(["crash 1"])
     }).pipe(Effect.provide(layer)))
 })
+
+describe("Outbox shutdown", () => {
+  it.effect("waits for a delivery under way instead of cutting it off and sending twice", () =>
+    Effect.gen(function*() {
+      const received = yield* Ref.make<ReadonlyArray<string>>([])
+      // A slow receiver: the message is accepted only after 3 s.
+      const deliver = (pending: ReadonlyArray<string>) =>
+        Effect.sleep("3 seconds").pipe(
+          Effect.zipRight(Ref.update(received, (all) => [...all, pending.join("\n")])),
+          Effect.as(pending.length)
+        )
+      const scope = yield* Scope.make()
+      const outbox = yield* Outbox.make({
+        name: "slow",
+        entry: Schema.String,
+        deliver,
+        cadence: { _tag: "Immediate" },
+        retryCap: minute
+      }).pipe(Scope.extend(scope))
+      yield* outbox.add("crash")
+      yield* TestClock.adjust("1 second")
+      const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+      yield* TestClock.adjust("2 seconds")
+      yield* closing.await
+      expect(yield* Ref.get(received)).toEqual(["crash"])
+    }).pipe(Effect.provide(layer)))
+})
