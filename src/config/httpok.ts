@@ -7,6 +7,7 @@ import type { Raw } from "../cli/OptionTable.js"
 import { httpok } from "../cli/tables.js"
 import { type ConfigError, fields } from "./fields.js"
 import { decodeListenerMail, type MailConfig } from "./mail.js"
+import { decodeReceivers, type Receivers } from "./receivers.js"
 import { HttpUrl, NonBlank, ProgramName, type ProgramSpec, SingleLine, StatusCode, TimeoutSeconds } from "./units.js"
 
 export interface HttpokConfig {
@@ -30,6 +31,8 @@ export interface HttpokConfig {
   readonly name?: string | undefined
   /** Absent: nothing is mailed. */
   readonly mail?: MailConfig | undefined
+  /** `--webhook`, `--alertmanager`. */
+  readonly receivers?: Receivers | undefined
   readonly verifyTls: boolean
 }
 
@@ -46,6 +49,7 @@ export const decodeHttpok = (raw: Raw<typeof httpok>): Effect.Effect<HttpokConfi
     const codes = yield* f.repeated("code", StatusCode)
     const body = yield* f.optional("body", Schema.String)
     const mail = yield* decodeListenerMail(f)
+    const receivers = yield* decodeReceivers(f)
     const gcore = yield* f.optional("gcore", NonBlank)
     const coredir = yield* f.optional("coredir", NonBlank)
     const name = yield* f.optional("name", SingleLine)
@@ -63,6 +67,7 @@ export const decodeHttpok = (raw: Raw<typeof httpok>): Effect.Effect<HttpokConfi
       coredir: Option.getOrUndefined(coredir),
       name: nonEmpty(name),
       mail,
+      receivers,
       verifyTls: f.flag("verify-tls")
     }
   })

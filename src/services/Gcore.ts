@@ -1,0 +1,146 @@
+/**
+ * httpok's `-d` / `-g`: a core image of a hung process, taken before it is restarted so that the
+ * hang can be studied afterwards. The gcore command line (default `/usr/bin/gcore -o`) is the
+ * operator's, run by `/bin/sh -c` as the original's popen did, with the core file and the pid
+ * as its last two arguments (passed as positional parameters, so no name needs shell quoting).
+ */
+import { spawn } from "node:child_process"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
+
+export interface GcoreRequest {
+  /** A shell command line that takes a file name and a pid, e.g. `/usr/bin/gcore -o`. */
+  readonly command: string
+  /** `<coredir>/<namespec>` (gcore itself appends `.<pid>`). */
+  readonly corefile: string
+  readonly pid: number
+}
+
+/**
+ * - `Unavailable`: the command does not exist or cannot be run;
+ * - `Failed`: it ran and exited non-zero (or was killed);
+ * - `Timeout`: it did not finish in time and was stopped.
+ */
+export class GcoreError extends Data.TaggedError("GcoreError")<{
+  readonly reason: "Unavailable" | "Failed" | "Timeout"
+  /** What it wrote before failing, stdout and stderr together. */
+  readonly output: string
+  readonly message: string
+}> {}
+
+export interface GcoreService {
+  /** Runs the command; answers its output (stdout and stderr, in the order written). */
+  readonly dump: (request: GcoreRequest) => Effect.Effect<string, GcoreError>
+}
+
+/** Dumping a large process takes a while, but a hung gcore must not stall the listener for good. */
+export const DEFAULT_TIMEOUT = Duration.minutes(5)
+
+/** Enough for any gcore's chatter; the rest is cut. */
+const OUTPUT_LIMIT = 64 * 1024
+
+interface Exit {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly output: string
+}
+
+const run = (request: GcoreRequest) =>
+  Effect.async<Exit, GcoreError>((resume) => {
+    // Its own process group, so that stopping it reaches gdb too, not just the shell.
+    const argv = ["-c", `${request.command} "$1" "$2"`, "gcore", request.corefile, String(request.pid)]
+    const child = spawn("/bin/sh", argv, { stdio: ["ignore", "pipe", "pipe"], detached: true })
+    let output = ""
+    const collect = (chunk: string) => {
+      if (output.length < OUTPUT_LIMIT) output += chunk
+    }
+    child.stdout.setEncoding("utf8").on("data", collect)
+    child.stderr.setEncoding("utf8").on("data", collect)
+    child.on("error", (error) => {
+      const message = `cannot run /bin/sh: ${error.message}`
+      resume(Effect.fail(new GcoreError({ reason: "Unavailable", output, message })))
+    })
+    child.on("close", (code, signal) => resume(Effect.succeed({ code, signal, output })))
+    return Effect.sync(() => {
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
+      try {
+        process.kill(-child.pid, "SIGKILL")
+      } catch {
+        child.kill("SIGKILL") // the group is gone already; the shell may still be there
+      }
+    })
+  })
+
+const firstLine = (text: string): string =>
+  text.split(/\r?\n/).map((line) => line.trim()).find((line) => line !== "") ?? ""
+
+export const make = (options: { readonly timeout?: Duration.DurationInput } = {}): GcoreService => {
+  const timeout = Duration.decode(options.timeout ?? DEFAULT_TIMEOUT)
+  return {
+    dump: (request) =>
+      run(request).pipe(
+        Effect.timeoutFail({
+          duration: timeout,
+          onTimeout: () =>
+            new GcoreError({
+              reason: "Timeout",
+              output: "",
+              message: `gcore command (${request.command}) did not finish within ${
+                Duration.format(timeout)
+              } and was stopped`
+            })
+        }),
+        Effect.flatMap((exit) => {
+          if (exit.code === 0) return Effect.succeed(exit.output)
+          const said = firstLine(exit.output)
+          // 126/127: the shell could not find or execute the command.
+          const reason = exit.code === 126 || exit.code === 127 ? "Unavailable" : "Failed"
+          const how = exit.code === null ? `was killed by ${exit.signal ?? "a signal"}` : `exited with code ${exit.code}`
+          return Effect.fail(
+            new GcoreError({
+              reason,
+              output: exit.output,
+              message: `gcore command (${request.command}) ${how}${said === "" ? "" : `: ${said}`}`
+            })
+          )
+        })
+      )
+  }
+}
+
+export class Gcore extends Context.Tag("superlance/Gcore")<Gcore, GcoreService>() {
+  static readonly make = make
+
+  static readonly layer: Layer.Layer<Gcore> = Layer.sync(Gcore, () => make())
+
+  /** Records requests and answers `output` (or fails with `error`) without running anything. */
+  static readonly layerTest: Layer.Layer<Gcore | GcoreTest> = Layer.effectContext(
+    Effect.gen(function*() {
+      const requests = yield* Ref.make<ReadonlyArray<GcoreRequest>>([])
+      const reply = yield* Ref.make<string | GcoreError>("")
+      const service: GcoreService = {
+        dump: (request) =>
+          Ref.update(requests, (all) => [...all, request]).pipe(
+            Effect.zipRight(Ref.get(reply)),
+            Effect.flatMap((r) => (typeof r === "string" ? Effect.succeed(r) : Effect.fail(r)))
+          )
+      }
+      const control: GcoreTest["Type"] = {
+        requests: Ref.get(requests),
+        respond: (r) => Ref.set(reply, r)
+      }
+      return Context.make(Gcore, service).pipe(Context.add(GcoreTest, control))
+    })
+  )
+}
+
+/** The handle on `Gcore.layerTest`. */
+export class GcoreTest extends Context.Tag("superlance/GcoreTest")<GcoreTest, {
+  readonly requests: Effect.Effect<ReadonlyArray<GcoreRequest>>
+  /** What every later dump answers: its output, or a failure. */
+  readonly respond: (reply: string | GcoreError) => Effect.Effect<void>
+}>() {}
