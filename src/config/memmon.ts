@@ -6,6 +6,7 @@ import type { Raw } from "../cli/OptionTable.js"
 import { memmon } from "../cli/tables.js"
 import { type ConfigError, fields } from "./fields.js"
 import { decodeListenerMail, type MailConfig } from "./mail.js"
+import { decodeReceivers, type Receivers } from "./receivers.js"
 import { GroupLimit, ProgramLimit, SingleLine, Size, Uptime } from "./units.js"
 
 export interface MemmonConfig {
@@ -22,6 +23,8 @@ export interface MemmonConfig {
   /** `-n`: shown in subjects as `memmon [<name>]`. */
   readonly name?: string | undefined
   readonly mail?: MailConfig | undefined
+  /** `--webhook`, `--alertmanager`. */
+  readonly receivers?: Receivers | undefined
 }
 
 /** The original kept limits in a dict: a later `-p foo=…` replaces an earlier one. */
@@ -35,6 +38,7 @@ export const decodeMemmon = (raw: Raw<typeof memmon>): Effect.Effect<MemmonConfi
     const groupLimits = yield* f.repeated("group", GroupLimit)
     const anyLimit = yield* f.optional("any", Size)
     const mail = yield* decodeListenerMail(f)
+    const receivers = yield* decodeReceivers(f)
     const uptimeLimit = yield* f.optional("uptime", Uptime)
     const name = yield* f.optional("name", SingleLine)
     return {
@@ -44,6 +48,7 @@ export const decodeMemmon = (raw: Raw<typeof memmon>): Effect.Effect<MemmonConfi
       anyLimit: Option.getOrUndefined(anyLimit),
       uptimeLimit: Option.getOrUndefined(uptimeLimit),
       name: Option.getOrUndefined(Option.filter(name, (s) => s.length > 0)),
-      mail
+      mail,
+      receivers
     }
   })
