@@ -176,3 +176,23 @@ describe("Outbox shutdown", () => {
       expect(yield* Ref.get(received)).toEqual(["crash"])
     }).pipe(Effect.provide(layer)))
 })
+
+describe("Outbox shutdown budget", () => {
+  it.effect("gives up on a receiver that never answers after the shutdown budget", () =>
+    Effect.gen(function*() {
+      const logs: Array<string> = []
+      const scope = yield* Scope.make()
+      const outbox = yield* Outbox.make({
+        name: "stuck",
+        entry: Schema.String,
+        deliver: () => Effect.never,
+        cadence: { _tag: "Every", interval: minute },
+        retryCap: minute
+      }).pipe(Scope.extend(scope), Effect.provide(Logging.captureLayer(logs)))
+      yield* outbox.add("crash")
+      const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+      yield* TestClock.adjust(Outbox.SHUTDOWN_BUDGET)
+      yield* closing.await
+      expect(logs.join("\n")).toMatch(/1 alert\(s\) not sent before exit \(timed out\); they are lost/)
+    }).pipe(Effect.provide(layer)))
+})

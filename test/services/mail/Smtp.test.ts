@@ -150,10 +150,11 @@ describe("Smtp transport", () => {
       const started = Date.now()
       const error = yield* failure(Smtp.make(configFor(smtp), { timeout: "300 millis" })(alert))
       expect(Date.now() - started).toBeLessThan(3_000)
-      expect(error).toEqual({
-        reason: "Timeout",
-        message: `SMTP server 127.0.0.1:${smtp.port} did not answer in time with a greeting`
-      })
+      // Under load the bound on the whole attempt may fire before nodemailer's own phase timer.
+      expect(error.reason).toBe("Timeout")
+      expect(error.message).toMatch(
+        new RegExp(`^SMTP server 127\\.0\\.0\\.1:${smtp.port} (did not answer in time with a greeting|did not take the message within)`)
+      )
     }))
 
   it.scopedLive("a server that stalls after the message is bounded by the timeout too", () =>
@@ -163,10 +164,11 @@ describe("Smtp transport", () => {
       const started = Date.now()
       const error = yield* failure(Smtp.make(configFor(smtp), { timeout: "300 millis" })(alert))
       expect(Date.now() - started).toBeLessThan(3_000)
-      expect(error).toEqual({
-        reason: "Timeout",
-        message: `SMTP server 127.0.0.1:${smtp.port} did not answer in time during the dialogue`
-      })
+      // Under load the bound on the whole attempt may fire before nodemailer's own phase timer.
+      expect(error.reason).toBe("Timeout")
+      expect(error.message).toMatch(
+        new RegExp(`^SMTP server 127\\.0\\.0\\.1:${smtp.port} (did not answer in time during the dialogue|did not take the message within)`)
+      )
     }))
 
   it.scopedLive("STARTTLS with a self-signed certificate and AUTH deliver the message", () =>
