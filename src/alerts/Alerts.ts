@@ -1,7 +1,7 @@
 /**
- * One alert, one message (crashmail, httpok, memmon): sent in the background through the
- * Notifier, so a slow or dead mail server never holds up supervisord's events, and retried until
- * it goes through (backoff capped at one minute).
+ * One alert, one message (crashmail, httpok, memmon): sent in the background through each of
+ * the Notifier's transports, so a slow or dead receiver never holds up supervisord's events,
+ * and retried until it goes through (backoff capped at one minute).
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Context from "effect/Context"
@@ -10,16 +10,20 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import { Event } from "../protocol/Event.js"
 import type { Alert } from "../services/Alert.js"
 import { Notifier } from "../services/Notifier.js"
 import * as Outbox from "./Outbox.js"
 
-export const AlertSchema: Schema.Schema<Alert, Alert> = Schema.Struct({
+const AlertStruct = Schema.Struct({
   plugin: Schema.String,
   subject: Schema.String,
   body: Schema.String,
-  processes: Schema.optionalWith(Schema.Array(Schema.String), { exact: true })
+  processes: Schema.optionalWith(Schema.Array(Schema.String), { exact: true }),
+  events: Schema.optionalWith(Schema.Array(Event), { exact: true })
 })
+
+export const AlertSchema: Schema.Schema<Alert, typeof AlertStruct.Encoded> = AlertStruct
 
 export const RETRY_CAP = Duration.minutes(1)
 
@@ -38,17 +42,18 @@ export const make = (options: { readonly name: string; readonly spoolFile?: stri
   Notifier | FileSystem.FileSystem | Scope.Scope
 > =>
   Effect.gen(function*() {
-    const notifier = yield* Notifier
-    const outbox = yield* Outbox.make({
-      name: options.name,
-      entry: AlertSchema,
-      deliver: ([first], dropped) =>
-        first === undefined ? Effect.succeed(0) : notifier.notify(withDropped(first, dropped)).pipe(Effect.as(1)),
-      cadence: { _tag: "Immediate" },
-      retryCap: RETRY_CAP,
-      spoolFile: options.spoolFile
-    })
-    return Alerts.of({ send: outbox.add })
+    const { routes } = yield* Notifier
+    // One queue per transport: a receiver that is down is retried alone.
+    const outboxes = yield* Effect.forEach(routes, (route) =>
+      Outbox.make({
+        ...Outbox.perRoute(options, route.name, routes.length),
+        entry: AlertSchema,
+        deliver: ([first], dropped) =>
+          first === undefined ? Effect.succeed(0) : route.send(withDropped(first, dropped)).pipe(Effect.as(1)),
+        cadence: { _tag: "Immediate" },
+        retryCap: RETRY_CAP
+      }))
+    return Alerts.of({ send: (alert) => Effect.forEach(outboxes, (outbox) => outbox.add(alert), { discard: true }) })
   })
 
 export const layer = (options: { readonly name: string; readonly spoolFile?: string | undefined }) =>

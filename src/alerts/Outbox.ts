@@ -20,6 +20,23 @@ export const DEFAULT_QUEUE_LIMIT = 10_000
 /** How alerts the queue limit threw away are mentioned, once, in the next message. */
 export const droppedLine = (dropped: number): string => `… ${dropped} more alerts were dropped`
 
+/**
+ * Name and spool file of the queue for one of several routes (one queue per transport, so a
+ * receiver that is down does not make the others get the same alert twice). With a single
+ * route both stay as they were, so existing spool files are still found.
+ */
+export const perRoute = (
+  options: { readonly name: string; readonly spoolFile?: string | undefined },
+  route: string,
+  routes: number
+): { readonly name: string; readonly spoolFile: string | undefined } =>
+  routes <= 1
+    ? { name: options.name, spoolFile: options.spoolFile }
+    : {
+      name: `${options.name} (${route})`,
+      spoolFile: options.spoolFile?.replace(/(\.json)?$/, `-${route}.json`)
+    }
+
 /** What a failed delivery says about itself; the Notifier's errors have this shape. */
 export interface DeliveryFailure {
   readonly message: string
@@ -151,6 +168,8 @@ export const make = <T, I>(
         yield* Fiber.interrupt(deliverer)
         yield* deliverAll
       }).pipe(
+        // Finalizers run uninterruptibly: without this the time limit could not cut anything off.
+        Effect.interruptible,
         Effect.timeoutFail({ duration: SHUTDOWN_BUDGET, onTimeout: () => ({ message: "timed out" }) }),
         Effect.catchAll((failure) => reportUnsent(failure.message))
       )

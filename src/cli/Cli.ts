@@ -12,18 +12,20 @@ import { decodeBatch } from "../config/batch.js"
 import { decodeCrashmail } from "../config/crashmail.js"
 import { decodeHttpok } from "../config/httpok.js"
 import { decodeMemmon } from "../config/memmon.js"
+import { decodeTestMail } from "../config/testMail.js"
 import { normalize } from "./argv.js"
 import { printError } from "./Console.js"
 import * as Listeners from "./listeners.js"
 import { toCommandConfig } from "./OptionTable.js"
-import { type PluginName, tables } from "./tables.js"
+import { type PluginName, tables, testMail as testMailTable } from "./tables.js"
+import { testMail as runTestMail } from "./testMail.js"
 
 export const VERSION = packageJson.version
 
 const httpok = Command.make(
   "httpok",
   toCommandConfig(tables.httpok),
-  (raw) => decodeHttpok(raw).pipe(Effect.flatMap(Listeners.notBuilt("httpok")))
+  (raw) => decodeHttpok(raw).pipe(Effect.flatMap(Listeners.httpok))
 ).pipe(Command.withDescription("Restart processes whose HTTP endpoint stops answering well."))
 
 const crashmail = Command.make(
@@ -35,7 +37,7 @@ const crashmail = Command.make(
 const memmon = Command.make(
   "memmon",
   toCommandConfig(tables.memmon),
-  (raw) => decodeMemmon(raw).pipe(Effect.flatMap(Listeners.notBuilt("memmon")))
+  (raw) => decodeMemmon(raw).pipe(Effect.flatMap(Listeners.memmon))
 ).pipe(Command.withDescription("Restart processes that use too much memory."))
 
 const crashmailbatch = Command.make(
@@ -56,14 +58,30 @@ const crashsms = Command.make(
   (raw) => decodeBatch("crashsms", raw).pipe(Effect.flatMap(Listeners.crashsms))
 ).pipe(Command.withDescription("Text unexpected exits to an SMS-by-e-mail gateway, in batches."))
 
+const testMail = Command.make(
+  "test-mail",
+  toCommandConfig(testMailTable),
+  (raw) => decodeTestMail(raw).pipe(Effect.flatMap(runTestMail))
+).pipe(Command.withDescription("Send one test message through the given mail, webhook or Alertmanager options."))
+
+// Loaded only when asked for: the demo brings an SMTP server along.
+const demo = Command.make("demo", {}, () => Effect.flatMap(Effect.promise(() => import("../demo/Demo.js")), (m) => m.run)).pipe(
+  Command.withDescription("Run a live demo: a real supervisord, example programs, our listeners, mail shown here.")
+)
+
 export const root = Command.make("superlance").pipe(
   Command.withDescription("supervisord event listeners: httpok, crashmail, memmon and the batch mailers."),
-  Command.withSubcommands([httpok, crashmail, memmon, crashmailbatch, fatalmailbatch, crashsms])
+  Command.withSubcommands([httpok, crashmail, memmon, crashmailbatch, fatalmailbatch, crashsms, testMail, demo])
 )
 
 const runCommand = Command.run(root, { name: "superlance", version: VERSION })
 
 const isPlugin = (name: string | undefined): name is PluginName => name !== undefined && Object.hasOwn(tables, name)
+
+/** Commands whose options are normalised from getopt/optparse forms: the plugins and test-mail. */
+const optionTables = { ...tables, "test-mail": testMailTable } as const
+const hasOptionTable = (name: string | undefined): name is keyof typeof optionTables =>
+  name !== undefined && Object.hasOwn(optionTables, name)
 
 /** Exit codes: 2 for bad usage (as getopt/optparse), 1 for a listener that cannot go on. */
 export const EXIT_USAGE = 2
@@ -74,10 +92,10 @@ export const EXIT_FAILURE = 1
  * on stderr in one line by then.
  */
 export const main = (args: ReadonlyArray<string>, invokedAs: string) => {
-  const plugin = isPlugin(invokedAs) ? invokedAs : isPlugin(args[0]) ? args[0] : undefined
+  const plugin = isPlugin(invokedAs) ? invokedAs : hasOptionTable(args[0]) ? args[0] : undefined
   const rest = plugin === undefined ? args : isPlugin(invokedAs) ? args : args.slice(1)
   const seeHelp = `see '${plugin === undefined ? "superlance" : invokedAs === plugin ? plugin : `superlance ${plugin}`} --help'`
-  const normalized = plugin === undefined ? Either.right(rest) : normalize(tables[plugin], rest)
+  const normalized = plugin === undefined ? Either.right(rest) : normalize(optionTables[plugin], rest)
   if (Either.isLeft(normalized)) {
     return printError(`${plugin}: ${normalized.left.message} (${seeHelp})`).pipe(Effect.as(EXIT_USAGE))
   }
@@ -93,7 +111,7 @@ export const main = (args: ReadonlyArray<string>, invokedAs: string) => {
         case "NotAListener":
           return printError(failure.message).pipe(Effect.as(EXIT_FAILURE))
         default:
-          return printError(`${plugin}: ${failure.message}`).pipe(Effect.as(EXIT_FAILURE))
+          return printError(`${plugin ?? "superlance"}: ${failure.message}`).pipe(Effect.as(EXIT_FAILURE))
       }
     })
   )

@@ -13,19 +13,29 @@ import type * as Scope from "effect/Scope"
 import * as Alerts from "../alerts/Alerts.js"
 import type { BatchConfig } from "../config/batch.js"
 import type { CrashmailConfig } from "../config/crashmail.js"
+import type { HttpokConfig } from "../config/httpok.js"
 import type { MailConfig } from "../config/mail.js"
+import type { MemmonConfig } from "../config/memmon.js"
+import type { Receivers } from "../config/receivers.js"
 import { type BatchPlugin, batchListener } from "../plugins/batch.js"
 import { crashmail as crashmailPlugin } from "../plugins/crashmail.js"
 import { crashmailbatch as crashmailbatchPlugin } from "../plugins/crashmailbatch.js"
 import { crashsms as crashsmsPlugin } from "../plugins/crashsms.js"
 import { fatalmailbatch as fatalmailbatchPlugin } from "../plugins/fatalmailbatch.js"
+import { httpok as httpokPlugin } from "../plugins/httpok.js"
+import { memmon as memmonPlugin } from "../plugins/memmon.js"
 import type { ProcessId } from "../plugins/Selection.js"
 import type { Event } from "../protocol/Event.js"
 import type { ProtocolError } from "../protocol/Framing.js"
 import * as Listener from "../protocol/Listener.js"
 import * as ListenerIO from "../protocol/ListenerIO.js"
+import { Gcore } from "../services/Gcore.js"
+import { HttpProbe } from "../services/HttpProbe.js"
+import { LogTail } from "../services/LogTail.js"
 import { Notifier } from "../services/Notifier.js"
+import { ProcessMemory } from "../services/ProcessMemory.js"
 import { Supervisor } from "../supervisor/Supervisor.js"
+import { routes } from "./routes.js"
 
 /** Started by hand rather than by supervisord (SPEC §2). */
 export class NotAListener extends Data.TaggedError("NotAListener")<{ readonly plugin: string }> {
@@ -58,8 +68,9 @@ const listenerEnv = (plugin: string): Effect.Effect<ListenerEnv, NotAListener> =
     return { serverUrl: url.value, self }
   }).pipe(Effect.catchTag("ConfigError", () => new NotAListener({ plugin })))
 
-const notifierLayer = (mail: MailConfig | undefined): Layer.Layer<Notifier> =>
-  mail === undefined ? Notifier.layerNone : Notifier.layerMail(mail)
+/** Mail, webhooks and Alertmanagers, as configured (none: alerts are only logged). */
+const notifierLayer = (mail: MailConfig | undefined, receivers?: Receivers | undefined): Layer.Layer<Notifier> =>
+  Notifier.layerRoutes(routes(mail, receivers))
 
 /** Runs a plugin's handler as supervisord's listener until stdin ends or SIGTERM. */
 export const serve = <R, E>(
@@ -79,11 +90,12 @@ export const serve = <R, E>(
 const spoolFile = (dir: string | undefined, plugin: string, env: ListenerEnv) =>
   dir === undefined ? undefined : `${dir.replace(/\/+$/, "")}/${plugin}-${env.self?.name ?? plugin}.json`
 
-const alertServices = (mail: MailConfig | undefined) => Layer.merge(notifierLayer(mail), NodeFileSystem.layer)
+const alertServices = (mail: MailConfig | undefined, receivers?: Receivers | undefined) =>
+  Layer.merge(notifierLayer(mail, receivers), NodeFileSystem.layer)
 
 /** One message per alert, sent in the background (crashmail, httpok, memmon). */
-export const alertsLayer = (plugin: string, mail: MailConfig | undefined) =>
-  Alerts.layer({ name: plugin }).pipe(Layer.provideMerge(alertServices(mail)))
+export const alertsLayer = (plugin: string, mail: MailConfig | undefined, receivers?: Receivers | undefined) =>
+  Alerts.layer({ name: plugin }).pipe(Layer.provideMerge(alertServices(mail, receivers)))
 
 /** supervisord's XML-RPC interface, from the environment it gives its listeners. */
 export const supervisorLayer = Supervisor.layerFromEnv.pipe(
@@ -92,8 +104,16 @@ export const supervisorLayer = Supervisor.layerFromEnv.pipe(
 
 export class SupervisorUnusable extends Data.TaggedError("SupervisorUnusable")<{ readonly message: string }> {}
 
+/** `--tail N` reads logs through supervisord; without it no supervisord connection is made. */
+const tailLayer = (lines: number | undefined) =>
+  lines === undefined ? LogTail.layerNone : LogTail.layer({ lines }).pipe(Layer.provide(supervisorLayer))
+
 export const crashmail = (config: CrashmailConfig) =>
-  serve("crashmail", () => crashmailPlugin(config), alertsLayer("crashmail", config.mail))
+  serve(
+    "crashmail",
+    () => crashmailPlugin(config),
+    Layer.merge(alertsLayer("crashmail", config.mail, config.receivers), tailLayer(config.tail))
+  )
 
 const batch = (plugin: BatchPlugin) => (config: BatchConfig) =>
   serve(
@@ -101,9 +121,23 @@ const batch = (plugin: BatchPlugin) => (config: BatchConfig) =>
     (env): Effect.Effect<
       (event: Event) => Effect.Effect<void>,
       never,
-      Notifier | FileSystem.FileSystem | Scope.Scope
+      Notifier | LogTail | FileSystem.FileSystem | Scope.Scope
     > => batchListener(plugin, { ...config, spoolFile: spoolFile(config.spool, plugin.name, env) }),
-    alertServices(config.mail)
+    Layer.merge(alertServices(config.mail, config.receivers), tailLayer(config.tail))
+  )
+
+export const memmon = (config: MemmonConfig) =>
+  serve(
+    "memmon",
+    (env) => memmonPlugin(config, env.self),
+    Layer.mergeAll(alertsLayer("memmon", config.mail, config.receivers), supervisorLayer, ProcessMemory.layer)
+  )
+
+export const httpok = (config: HttpokConfig) =>
+  serve(
+    "httpok",
+    (env) => httpokPlugin(config, env.self),
+    Layer.mergeAll(alertsLayer("httpok", config.mail, config.receivers), supervisorLayer, HttpProbe.layer, Gcore.layer)
   )
 
 export const crashmailbatch = batch(crashmailbatchPlugin)

@@ -4,7 +4,30 @@
  */
 import type { OptionTable } from "./OptionTable.js"
 
-/** Mail options of the sendmail-first plugins (crashmail, httpok, memmon). */
+/** Where alerts go besides (or instead of) mail: every plugin has these. */
+export const receivers = {
+  webhook: {
+    kind: "repeated",
+    metavar: "URL",
+    description: "POST each alert as JSON to URL (Slack/Mattermost incoming webhooks work as they are). Repeatable."
+  },
+  alertmanager: {
+    kind: "repeated",
+    metavar: "URL",
+    description: "Post each alert to the Prometheus Alertmanager at URL (API v2). Repeatable."
+  }
+} as const satisfies OptionTable
+
+/** `--tail N`: crashmail and the batch plugins. */
+const tail = {
+  tail: {
+    kind: "single",
+    metavar: "N",
+    description: "Add the last N lines of the process's stderr log (stdout log if stderr is empty) to the alert."
+  }
+} as const satisfies OptionTable
+
+/** Mail options of the sendmail-first plugins (crashmail, httpok, memmon), and the receivers. */
 export const listenerMail = {
   email: {
     short: "m",
@@ -36,7 +59,8 @@ export const listenerMail = {
     metavar: "PASS",
     description: "SMTP password (better: env SUPERLANCE_SMTP_PASSWORD, which ps does not show)."
   },
-  tls: { kind: "flag", description: "Use STARTTLS with the SMTP server." }
+  tls: { kind: "flag", description: "Use STARTTLS with the SMTP server." },
+  ...receivers
 } as const satisfies OptionTable
 
 export const httpok = {
@@ -104,7 +128,8 @@ export const crashmail = {
     metavar: "TEXT",
     description: "Prefix for the mail subject."
   },
-  ...listenerMail
+  ...listenerMail,
+  ...tail
 } as const satisfies OptionTable
 
 export const memmon = {
@@ -143,9 +168,9 @@ const batch = (subject: string) =>
       short: "t",
       kind: "single",
       metavar: "ADDRS",
-      description: "Comma-separated recipients (required)."
+      description: "Comma-separated recipients (required unless --webhook or --alertmanager is given)."
     },
-    fromEmail: { short: "f", kind: "single", metavar: "ADDR", description: "Sender address (required)." },
+    fromEmail: { short: "f", kind: "single", metavar: "ADDR", description: "Sender address (required with --toEmail)." },
     interval: {
       short: "i",
       kind: "single",
@@ -188,7 +213,9 @@ const batch = (subject: string) =>
       kind: "single",
       metavar: "N",
       description: "Keep at most N unsent alerts (default 10000); older ones are dropped and counted."
-    }
+    },
+    ...receivers,
+    ...tail
   }) as const satisfies OptionTable
 
 export const crashmailbatch = batch("Mail subject (default: Crash alert from supervisord).")
@@ -196,6 +223,9 @@ export const fatalmailbatch = batch("Mail subject (default: Fatal start alert fr
 export const crashsms = batch("Mail subject (default: none).")
 
 export type BatchTable = ReturnType<typeof batch>
+
+/** `superlance test-mail`: the transport options of crashmail, httpok and memmon. */
+export const testMail = listenerMail
 
 export const tables = { httpok, crashmail, memmon, crashmailbatch, fatalmailbatch, crashsms } as const
 

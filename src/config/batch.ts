@@ -7,8 +7,9 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { Raw } from "../cli/OptionTable.js"
 import { type BatchTable, crashmailbatch } from "../cli/tables.js"
-import { type ConfigError, fields } from "./fields.js"
+import { type ConfigError, configError, fields } from "./fields.js"
 import { decodeBatchMail, type MailConfig } from "./mail.js"
+import { decodeReceivers, decodeTail, type Receivers } from "./receivers.js"
 import { EmailAddress, EmailList, IntervalMinutes, NonBlank, PositiveInt, SingleLine, TickEvent } from "./units.js"
 
 export type BatchPlugin = "crashmailbatch" | "fatalmailbatch" | "crashsms"
@@ -20,14 +21,20 @@ export const defaultSubjects: Readonly<Record<BatchPlugin, string | undefined>> 
 }
 
 export interface BatchConfig {
+  /** Empty when the batches are not mailed (only with receivers). */
   readonly toEmail: ReadonlyArray<string>
-  readonly fromEmail: string
+  readonly fromEmail?: string | undefined
   /** How often collected lines are sent. */
   readonly interval: Duration.Duration
   /** Absent (crashsms by default, or `-s ""`): no Subject header. */
   readonly subject?: string | undefined
   readonly tickEvent: `TICK_${number}`
-  readonly mail: MailConfig
+  /** Absent when only receivers get the batches. */
+  readonly mail?: MailConfig | undefined
+  /** `--webhook`, `--alertmanager`. */
+  readonly receivers?: Receivers | undefined
+  /** `--tail N`: lines of the process's log under each event's line. */
+  readonly tail?: number | undefined
   /** Directory keeping the unsent queue across restarts. */
   readonly spool?: string | undefined
   /** Most unsent lines kept; older ones are dropped and counted. */
@@ -41,17 +48,30 @@ export const defaultQueueLimit = 10_000
 // The three batch tables differ only in help texts, so any one of them names the options.
 const table: BatchTable = crashmailbatch
 
+/** Options that only make sense when mailing. */
+const mailOnly = ["fromEmail", "smtpHost", "smtpPort", "userName", "password", "sendmail"] as const
+
 export const decodeBatch = (plugin: BatchPlugin, raw: Raw<BatchTable>): Effect.Effect<BatchConfig, ConfigError> =>
   Effect.gen(function*() {
     const f = fields(table, raw)
-    const toEmail = yield* f.required("toEmail", EmailList)
-    const fromEmail = yield* f.required("fromEmail", EmailAddress)
+    const receivers = yield* decodeReceivers(f)
+    // The addresses are required when mailing, which is always unless a receiver is given.
+    const mailing = receivers === undefined || f.given("toEmail")
+    if (!mailing) {
+      for (const key of mailOnly) {
+        if (f.given(key)) return yield* configError(`${f.label(key)} is for mail and needs ${f.label("toEmail")}`)
+      }
+      if (f.flag("tls")) return yield* configError(`${f.label("tls")} is for mail and needs ${f.label("toEmail")}`)
+    }
+    const toEmail = mailing ? yield* f.required("toEmail", EmailList) : []
+    const fromEmail = mailing ? yield* f.required("fromEmail", EmailAddress) : undefined
     const interval = yield* f.optional("interval", IntervalMinutes)
     const subject = yield* f.optional("subject", SingleLine)
     const tickEvent = yield* f.optional("tickEvent", TickEvent)
-    const mail = yield* decodeBatchMail(f, toEmail, fromEmail)
+    const mail = fromEmail === undefined ? undefined : yield* decodeBatchMail(f, toEmail, fromEmail)
     const spool = yield* f.optional("spool", NonBlank)
     const queueLimit = yield* f.optional("queue-limit", PositiveInt)
+    const tail = yield* decodeTail(f)
     return {
       toEmail,
       fromEmail,
@@ -64,6 +84,8 @@ export const decodeBatch = (plugin: BatchPlugin, raw: Raw<BatchTable>): Effect.E
       tickEvent: Option.getOrElse(tickEvent, () => defaultTickEvent),
       mail,
       spool: Option.getOrUndefined(spool),
-      queueLimit: Option.getOrElse(queueLimit, () => defaultQueueLimit)
+      queueLimit: Option.getOrElse(queueLimit, () => defaultQueueLimit),
+      receivers,
+      tail
     }
   })

@@ -5,6 +5,7 @@ import type { Raw } from "../cli/OptionTable.js"
 import { crashmail } from "../cli/tables.js"
 import { type ConfigError, fields } from "./fields.js"
 import { decodeListenerMail, type MailConfig } from "./mail.js"
+import { decodeReceivers, decodeTail, type Receivers } from "./receivers.js"
 import { ProgramName, type ProgramSpec, SingleLine } from "./units.js"
 
 export interface CrashmailConfig {
@@ -13,8 +14,12 @@ export interface CrashmailConfig {
   readonly any: boolean
   /** `-o`: subject prefix, `<header>: <name> crashed at <time>`. */
   readonly optionalHeader?: string | undefined
-  /** Absent: exits are only logged. */
+  /** Absent (and no receivers): exits are only logged. */
   readonly mail?: MailConfig | undefined
+  /** `--webhook`, `--alertmanager`. */
+  readonly receivers?: Receivers | undefined
+  /** `--tail N`: lines of the process's log in each alert. */
+  readonly tail?: number | undefined
 }
 
 export const decodeCrashmail = (raw: Raw<typeof crashmail>): Effect.Effect<CrashmailConfig, ConfigError> =>
@@ -23,10 +28,14 @@ export const decodeCrashmail = (raw: Raw<typeof crashmail>): Effect.Effect<Crash
     const programs = yield* f.repeated("program", ProgramName)
     const header = yield* f.optional("optionalheader", SingleLine)
     const mail = yield* decodeListenerMail(f)
+    const receivers = yield* decodeReceivers(f)
+    const tail = yield* decodeTail(f)
     return {
       programs,
       any: f.flag("any"),
       optionalHeader: Option.getOrUndefined(Option.filter(header, (s) => s.length > 0)),
-      mail
+      mail,
+      receivers,
+      tail
     }
   })

@@ -1,16 +1,19 @@
 /**
- * crashmail (SPEC §4): one mail per unexpected exit of a watched process.
+ * crashmail (SPEC §4): one mail per unexpected exit of a watched process, with the last lines
+ * of its log when tails are on (`--tail N`).
  */
 import * as Effect from "effect/Effect"
 import { Alerts } from "../alerts/Alerts.js"
 import { asctime } from "../alerts/asctime.js"
 import type { CrashmailConfig } from "../config/crashmail.js"
 import type { Event } from "../protocol/Event.js"
+import { formatTail, LogTail } from "../services/LogTail.js"
 import { fullName, type ProcessId, selectedByAny } from "./Selection.js"
 
 export const crashmail = (config: Pick<CrashmailConfig, "programs" | "any" | "optionalHeader">) =>
   Effect.gen(function*() {
     const alerts = yield* Alerts
+    const logTail = yield* LogTail
     const watches = (process: ProcessId) =>
       config.any || config.programs.length === 0 || selectedByAny(config.programs, process)
 
@@ -24,7 +27,10 @@ export const crashmail = (config: Pick<CrashmailConfig, "programs" | "any" | "op
         const body = `Process ${event.processName} in group ${event.groupName} exited unexpectedly (pid ${
           event.pid ?? "?"
         }) from state ${event.fromState}`
+        // Read now: by the time the alert goes out the log may have moved on.
+        const tail = yield* logTail.read(fullName(process))
+        const withTail = tail._tag === "Some" ? `${body}\n\n${formatTail(tail.value)}` : body
         yield* Effect.logInfo(`unexpected exit of ${fullName(process)}, mailing`)
-        yield* alerts.send({ plugin: "crashmail", subject, body, processes: [fullName(process)] })
+        yield* alerts.send({ plugin: "crashmail", subject, body: withTail, processes: [fullName(process)], events: [event] })
       })
   })

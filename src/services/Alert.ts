@@ -4,6 +4,7 @@
  */
 import * as Data from "effect/Data"
 import type * as Effect from "effect/Effect"
+import type { Event } from "../protocol/Event.js"
 
 export interface Alert {
   /** The plugin that raised it, e.g. `crashmail`. */
@@ -12,6 +13,8 @@ export interface Alert {
   readonly body: string
   /** Namespecs (`group:name`) concerned, for transports that label alerts. */
   readonly processes?: ReadonlyArray<string>
+  /** The typed events that caused it, for transports that pass them on (webhooks). */
+  readonly events?: ReadonlyArray<Event>
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * The one place every plugin sends an alert through. A plugin says what happened (an `Alert`);
- * the configured transports (mail now; webhooks and Alertmanager later) decide how it travels.
+ * the configured transports (mail, webhooks, Alertmanager) decide how it travels.
  * One attempt per alert: queueing and retrying build on top of this service.
  */
 import * as Context from "effect/Context"
@@ -36,26 +36,52 @@ const fanOut = (transports: ReadonlyArray<Transport>): Transport => (alert) =>
     })
   )
 
+/**
+ * One configured transport, named. Queues retry each route on its own, so a receiver that is
+ * down is retried without sending the alert again through the ones that took it.
+ */
+export interface Route {
+  /** Short and stable, e.g. `mail`, `webhook2`: names the route's queue in logs and spool files. */
+  readonly name: string
+  /** Where alerts go, for people: `SMTP 127.0.0.1:25 to ops@example.com`. */
+  readonly target: string
+  readonly send: Transport
+}
+
 export class Notifier extends Context.Tag("superlance/Notifier")<Notifier, {
   /** One attempt through every configured transport. */
   readonly notify: (alert: Alert) => Effect.Effect<void, NotifyError>
+  /** The transports one by one (never empty: without transports, one route that only logs). */
+  readonly routes: ReadonlyArray<Route>
 }>() {
   /** A notifier over these transports; with none, alerts are only logged at debug level. */
   static make(transports: ReadonlyArray<Transport>): Notifier["Type"] {
-    const [only, ...more] = transports
+    return Notifier.fromRoutes(
+      transports.map((send, i) => ({ name: `transport${i + 1}`, target: `transport ${i + 1}`, send }))
+    )
+  }
+
+  static fromRoutes(routes: ReadonlyArray<Route>): Notifier["Type"] {
+    const [only, ...more] = routes
     if (only === undefined) {
-      return { notify: (alert) => Effect.logDebug(`no alert transport configured; not sent: ${oneLine(alert.subject)}`) }
+      const none: Transport = (alert) =>
+        Effect.logDebug(`no alert transport configured; not sent: ${oneLine(alert.subject)}`)
+      return { notify: none, routes: [{ name: "none", target: "nowhere", send: none }] }
     }
-    return { notify: more.length === 0 ? only : fanOut(transports) }
+    return { notify: more.length === 0 ? only.send : fanOut(routes.map((route) => route.send)), routes }
   }
 
   static layer(transports: ReadonlyArray<Transport>): Layer.Layer<Notifier> {
     return Layer.succeed(Notifier, Notifier.make(transports))
   }
 
+  static layerRoutes(routes: ReadonlyArray<Route>): Layer.Layer<Notifier> {
+    return Layer.succeed(Notifier, Notifier.fromRoutes(routes))
+  }
+
   /** Mail through sendmail or SMTP. */
   static layerMail(config: MailConfig): Layer.Layer<Notifier> {
-    return Notifier.layer([mailTransport(config)])
+    return Notifier.layerRoutes([{ name: "mail", target: "mail", send: mailTransport(config) }])
   }
 
   /** No transport configured: `notify` logs at debug level and succeeds. */
@@ -85,7 +111,9 @@ export class Notifier extends Context.Tag("superlance/Notifier")<Notifier, {
           ]),
         clear: Effect.all([Ref.set(attempts, []), Ref.set(sent, []), Ref.set(failures, [])], { discard: true })
       }
-      return Context.make(Notifier, { notify }).pipe(Context.add(NotifierTest, control))
+      return Context.make(Notifier, { notify, routes: [{ name: "test", target: "test", send: notify }] }).pipe(
+        Context.add(NotifierTest, control)
+      )
     })
   )
 

@@ -143,7 +143,8 @@ describe("label and usage", () => {
   it("writes a synopsis from the table", () => {
     expect(usage("crashmail", crashmail)).toBe(
       "usage: crashmail [-p NAME]... [-a] [-o TEXT] [-m ADDR] [-s CMD] [--smtpHost HOST[:PORT]] [--smtpPort PORT]"
-        + " [--fromEmail ADDR] [--userName USER] [--password PASS] [--tls]"
+        + " [--fromEmail ADDR] [--userName USER] [--password PASS] [--tls] [--webhook URL]... [--alertmanager URL]..."
+        + " [--tail N]"
     )
   })
 })

@@ -71,7 +71,7 @@ describe("normalize", () => {
     })
 
     it("names the candidates of an ambiguous prefix", () => {
-      expect(error(crashmailbatch, ["--t=x"])).toBe("ambiguous option: --t (could be --tickEvent, --tls, --toEmail)")
+      expect(error(crashmailbatch, ["--t=x"])).toBe("ambiguous option: --t (could be --tail, --tickEvent, --tls, --toEmail)")
       expect(error(httpok, ["--ver", "http://x/"])).toBe(
         "ambiguous option: --ver (could be --verify-tls, --version)"
       )

@@ -79,7 +79,7 @@ describe("batch plugin config", () => {
   it.effect("SMTP settings: host:port, user, password, STARTTLS", () =>
     Effect.gen(function*() {
       const { mail } = yield* crash([...addresses, "-H", "mail.example:587", "-u", "bob", "-p", "secret", "--tls"])
-      if (mail._tag !== "Smtp") return expect.fail("expected SMTP")
+      if (mail?._tag !== "Smtp") return expect.fail("expected SMTP")
       expect(mail).toMatchObject({ host: "mail.example", port: 587, secure: "starttls", username: "bob" })
       expect(Redacted.value(mail.password!)).toBe("secret")
       expect(String(mail.password)).not.toContain("secret")
@@ -99,11 +99,11 @@ describe("batch plugin config", () => {
     Effect.gen(function*() {
       const env = { SUPERLANCE_SMTP_PASSWORD: "from-env" }
       const fromEnv = (yield* crash([...addresses, "-u", "bob"], env)).mail
-      expect(fromEnv._tag === "Smtp" && fromEnv.password && Redacted.value(fromEnv.password)).toBe("from-env")
+      expect(fromEnv?._tag === "Smtp" && fromEnv.password && Redacted.value(fromEnv.password)).toBe("from-env")
       const fromArgv = (yield* crash([...addresses, "-p", "argv"], env)).mail
-      expect(fromArgv._tag === "Smtp" && fromArgv.password && Redacted.value(fromArgv.password)).toBe("argv")
+      expect(fromArgv?._tag === "Smtp" && fromArgv.password && Redacted.value(fromArgv.password)).toBe("argv")
       const none = (yield* crash(addresses)).mail
-      expect(none._tag === "Smtp" && none.password).toBeUndefined()
+      expect(none?._tag === "Smtp" && none.password).toBeUndefined()
     }))
 
   it.effect("--sendmail CMD sends through a command instead", () =>

@@ -9,11 +9,12 @@ import { fatalmailbatch } from "../../src/plugins/fatalmailbatch.js"
 import { decodeEvent, type Event } from "../../src/protocol/Event.js"
 import { frames } from "../../src/protocol/Framing.js"
 import * as Logging from "../../src/protocol/Logging.js"
+import { LogTail } from "../../src/services/LogTail.js"
 import { Notifier, NotifierTest } from "../../src/services/Notifier.js"
 import { processState } from "../support/envelope.js"
 
 
-const layer = Layer.mergeAll(Notifier.layerTest, NodeFileSystem.layer, Logging.captureLayer([]))
+const layer = Layer.mergeAll(Notifier.layerTest, NodeFileSystem.layer, Logging.captureLayer([]), LogTail.layerNone)
 const config: BatchSettings = { interval: Duration.minutes(1), subject: "Crash alert from supervisord", queueLimit: 10_000 }
 
 /** Events as supervisord would send them, decoded by the real protocol code. */
@@ -41,10 +42,11 @@ describe("batch plugins", () => {
       expect(yield* notifier.sent).toEqual([])
       yield* TestClock.adjust("1 second")
       const at = formatAsctime(0)
-      expect(yield* notifier.sent).toEqual([{
+      expect(yield* notifier.sent).toMatchObject([{
         plugin: "crashmailbatch",
         subject: "Crash alert from supervisord",
-        body: `${at} -- Process pets:cat (pid 11) died unexpectedly\n${at} -- Process pets:dog (pid 13) died unexpectedly`
+        body: `${at} -- Process pets:cat (pid 11) died unexpectedly\n${at} -- Process pets:dog (pid 13) died unexpectedly`,
+        processes: ["pets:cat", "pets:dog"]
       }])
     }).pipe(Effect.provide(layer)))
 

@@ -6,11 +6,13 @@ import { formatAsctime } from "../../src/alerts/asctime.js"
 import { crashmail } from "../../src/plugins/crashmail.js"
 import { decodeEvent } from "../../src/protocol/Event.js"
 import * as Logging from "../../src/protocol/Logging.js"
+import { LogTail } from "../../src/services/LogTail.js"
 import { Notifier, NotifierTest } from "../../src/services/Notifier.js"
 
 const layer = Alerts.layer({ name: "crashmail" }).pipe(
   Layer.provideMerge(Layer.mergeAll(Notifier.layerTest, NodeFileSystem.layer)),
-  Layer.provideMerge(Logging.captureLayer([]))
+  Layer.provideMerge(Logging.captureLayer([])),
+  Layer.provideMerge(LogTail.layerNone)
 )
 
 const exit = (name: string, group: string, expected: 0 | 1) =>
@@ -43,7 +45,8 @@ describe("crashmail", () => {
         plugin: "crashmail",
         subject: `cat crashed at ${formatAsctime(0)}`,
         body: "Process cat in group pets exited unexpectedly (pid 4242) from state RUNNING",
-        processes: ["pets:cat"]
+        processes: ["pets:cat"],
+        events: [exit("cat", "pets", 0)]
       }])
     }).pipe(Effect.provide(layer)))
 

@@ -1,0 +1,36 @@
+/**
+ * The transports a plugin's options configure, each named: mail, then every `--webhook`, then
+ * every `--alertmanager`. The listeners send through them (one queue each) and `test-mail`
+ * tries them one by one, so what test-mail checks is exactly what the listeners would use.
+ */
+import type { MailConfig } from "../config/mail.js"
+import type { Receivers } from "../config/receivers.js"
+import * as Alertmanager from "../services/Alertmanager.js"
+import { mailTransport, type Route } from "../services/Notifier.js"
+import * as Webhook from "../services/Webhook.js"
+
+const describeMail = (mail: MailConfig): string =>
+  mail._tag === "Sendmail"
+    ? `mail by sendmail (${mail.command}) to ${mail.to.join(", ")}`
+    : `mail by SMTP ${mail.host.includes(":") ? `[${mail.host}]` : mail.host}:${mail.port} to ${mail.to.join(", ")}`
+
+/** `webhook` alone, `webhook1`, `webhook2`… among several: names of queues and spool files. */
+const numbered = (kind: string, index: number, count: number) => (count === 1 ? kind : `${kind}${index + 1}`)
+
+export const routes = (mail: MailConfig | undefined, receivers: Receivers | undefined): ReadonlyArray<Route> => {
+  const webhooks = receivers?.webhooks ?? []
+  const alertmanagers = receivers?.alertmanagers ?? []
+  return [
+    ...(mail === undefined ? [] : [{ name: "mail", target: describeMail(mail), send: mailTransport(mail) }]),
+    ...webhooks.map((url, i) => ({
+      name: numbered("webhook", i, webhooks.length),
+      target: `webhook ${Webhook.display({ url })}`,
+      send: Webhook.make({ url })
+    })),
+    ...alertmanagers.map((url, i) => ({
+      name: numbered("alertmanager", i, alertmanagers.length),
+      target: `Alertmanager ${Alertmanager.display({ url })}`,
+      send: Alertmanager.make({ url })
+    }))
+  ]
+}
