@@ -4,37 +4,26 @@
  * plugins use SMTP and switch to sendmail with `--sendmail`.
  */
 import * as Config from "effect/Config"
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import type { SendmailConfig } from "../services/mail/Sendmail.js"
+import type { SmtpConfig } from "../services/mail/Smtp.js"
+import type { MailConfig as NotifierMailConfig } from "../services/Notifier.js"
 import type { BatchTable, listenerMail } from "../cli/tables.js"
 import { ConfigError, configError, type Fields, type FieldsOf } from "./fields.js"
 import { EmailAddress, EmailList, HostPort, NonBlank, Port } from "./units.js"
 import type { HostPort as HostPortValue } from "./units.js"
 
-export type MailConfig = Data.TaggedEnum<{
-  Sendmail: {
-    /** A shell command line; the complete message (headers included) goes to its stdin. */
-    readonly command: string
-    readonly to: ReadonlyArray<string>
-    /** Only with `--fromEmail`; operators often put `-f` into the command instead. */
-    readonly from?: string | undefined
-  }
-  Smtp: {
-    readonly host: string
-    readonly port: number
-    readonly secure: "starttls" | "implicit" | "none"
-    readonly username?: string | undefined
-    readonly password?: Redacted.Redacted<string> | undefined
-    readonly from: string
-    readonly to: ReadonlyArray<string>
-  }
-}>
-export const MailConfig = Data.taggedEnum<MailConfig>()
-export type Sendmail = Data.TaggedEnum.Value<MailConfig, "Sendmail">
-export type Smtp = Data.TaggedEnum.Value<MailConfig, "Smtp">
+/** How mail travels: the transports' own configurations, so the two cannot drift apart. */
+export type MailConfig = NotifierMailConfig
+export type Sendmail = SendmailConfig
+export type Smtp = SmtpConfig
+export const MailConfig = {
+  Sendmail: (fields: Omit<SendmailConfig, "_tag">): SendmailConfig => ({ _tag: "Sendmail", ...fields }),
+  Smtp: (fields: Omit<SmtpConfig, "_tag">): SmtpConfig => ({ _tag: "Smtp", ...fields })
+}
 
 export const defaultSendmail = "/usr/sbin/sendmail -t -i"
 export const passwordEnv = "SUPERLANCE_SMTP_PASSWORD"

@@ -14,4 +14,4 @@ export const isSelf = (self: ProcessId | undefined, process: ProcessId): boolean
   self !== undefined && self.group === process.group && self.name === process.name
 
 /** `group:name`, as alerts name a process. */
-export const fullName = (process: ProcessId): string => `${process.group}:${process.name}`
+export { fullName } from "../supervisor/ProcessInfo.js"

@@ -6,6 +6,7 @@ import * as Data from "effect/Data"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import { formatParseError } from "../internal/parseError.js"
+import { ProcessStateName } from "../supervisor/ProcessInfo.js"
 import { type Frame, parseTokens } from "./Framing.js"
 
 /** A payload that does not parse: logged and acknowledged, the listener stays alive. */
@@ -17,17 +18,8 @@ export class PayloadError extends Data.TaggedError("PayloadError")<{
 const Int = Schema.compose(Schema.NumberFromString, Schema.Int)
 const Pid = Schema.compose(Int, Schema.NonNegative)
 
-export const ProcessStateName = Schema.Literal(
-  "STOPPED",
-  "STARTING",
-  "RUNNING",
-  "BACKOFF",
-  "STOPPING",
-  "EXITED",
-  "FATAL",
-  "UNKNOWN"
-)
-export type ProcessStateName = typeof ProcessStateName.Type
+// supervisord's state names, as its process info reports them too.
+export { ProcessStateName } from "../supervisor/ProcessInfo.js"
 
 const processFields = {
   eventName: Schema.String,
