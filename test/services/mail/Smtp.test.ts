@@ -150,10 +150,10 @@ describe("Smtp transport", () => {
       const started = Date.now()
       const error = yield* failure(Smtp.make(configFor(smtp), { timeout: "300 millis" })(alert))
       expect(Date.now() - started).toBeLessThan(3_000)
-      // Under load the bound on the whole attempt may fire before nodemailer's own phase timer.
+      // Which timer fires first (greeting, socket, whole attempt) depends on the machine's load.
       expect(error.reason).toBe("Timeout")
       expect(error.message).toMatch(
-        new RegExp(`^SMTP server 127\\.0\\.0\\.1:${smtp.port} (did not answer in time with a greeting|did not take the message within)`)
+        new RegExp(`^SMTP server 127\\.0\\.0\\.1:${smtp.port} did not (answer in time|take the message within)`)
       )
     }))
 
@@ -164,10 +164,10 @@ describe("Smtp transport", () => {
       const started = Date.now()
       const error = yield* failure(Smtp.make(configFor(smtp), { timeout: "300 millis" })(alert))
       expect(Date.now() - started).toBeLessThan(3_000)
-      // Under load the bound on the whole attempt may fire before nodemailer's own phase timer.
+      // Which timer fires first (greeting, socket, whole attempt) depends on the machine's load.
       expect(error.reason).toBe("Timeout")
       expect(error.message).toMatch(
-        new RegExp(`^SMTP server 127\\.0\\.0\\.1:${smtp.port} (did not answer in time during the dialogue|did not take the message within)`)
+        new RegExp(`^SMTP server 127\\.0\\.0\\.1:${smtp.port} did not (answer in time|take the message within)`)
       )
     }))
 
