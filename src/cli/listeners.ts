@@ -11,6 +11,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Alerts from "../alerts/Alerts.js"
+import type { HostStamp } from "../alerts/hostname.js"
 import type { BatchConfig } from "../config/batch.js"
 import type { CrashmailConfig } from "../config/crashmail.js"
 import type { HttpokConfig } from "../config/httpok.js"
@@ -69,8 +70,11 @@ const listenerEnv = (plugin: string): Effect.Effect<ListenerEnv, NotAListener> =
   }).pipe(Effect.catchTag("ConfigError", () => new NotAListener({ plugin })))
 
 /** Mail, webhooks and Alertmanagers, as configured (none: alerts are only logged). */
-const notifierLayer = (mail: MailConfig | undefined, receivers?: Receivers | undefined): Layer.Layer<Notifier> =>
-  Notifier.layerRoutes(routes(mail, receivers))
+const notifierLayer = (
+  mail: MailConfig | undefined,
+  receivers?: Receivers | undefined,
+  host?: HostStamp | undefined
+): Layer.Layer<Notifier> => Notifier.layerRoutes(routes(mail, receivers, host))
 
 /** Runs a plugin's handler as supervisord's listener until stdin ends or SIGTERM. */
 export const serve = <R, E>(
@@ -90,12 +94,16 @@ export const serve = <R, E>(
 const spoolFile = (dir: string | undefined, plugin: string, env: ListenerEnv) =>
   dir === undefined ? undefined : `${dir.replace(/\/+$/, "")}/${plugin}-${env.self?.name ?? plugin}.json`
 
-const alertServices = (mail: MailConfig | undefined, receivers?: Receivers | undefined) =>
-  Layer.merge(notifierLayer(mail, receivers), NodeFileSystem.layer)
+const alertServices = (mail: MailConfig | undefined, receivers?: Receivers | undefined, host?: HostStamp | undefined) =>
+  Layer.merge(notifierLayer(mail, receivers, host), NodeFileSystem.layer)
 
 /** One message per alert, sent in the background (crashmail, httpok, memmon). */
-export const alertsLayer = (plugin: string, mail: MailConfig | undefined, receivers?: Receivers | undefined) =>
-  Alerts.layer({ name: plugin }).pipe(Layer.provideMerge(alertServices(mail, receivers)))
+export const alertsLayer = (
+  plugin: string,
+  mail: MailConfig | undefined,
+  receivers?: Receivers | undefined,
+  host?: HostStamp | undefined
+) => Alerts.layer({ name: plugin }).pipe(Layer.provideMerge(alertServices(mail, receivers, host)))
 
 /** supervisord's XML-RPC interface, from the environment it gives its listeners. */
 export const supervisorLayer = Supervisor.layerFromEnv.pipe(
@@ -112,7 +120,7 @@ export const crashmail = (config: CrashmailConfig) =>
   serve(
     "crashmail",
     () => crashmailPlugin(config),
-    Layer.merge(alertsLayer("crashmail", config.mail, config.receivers), tailLayer(config.tail))
+    Layer.merge(alertsLayer("crashmail", config.mail, config.receivers, config.host), tailLayer(config.tail))
   )
 
 const batch = (plugin: BatchPlugin) => (config: BatchConfig) =>
@@ -123,21 +131,26 @@ const batch = (plugin: BatchPlugin) => (config: BatchConfig) =>
       never,
       Notifier | LogTail | FileSystem.FileSystem | Scope.Scope
     > => batchListener(plugin, { ...config, spoolFile: spoolFile(config.spool, plugin.name, env) }),
-    Layer.merge(alertServices(config.mail, config.receivers), tailLayer(config.tail))
+    Layer.merge(alertServices(config.mail, config.receivers, config.host), tailLayer(config.tail))
   )
 
 export const memmon = (config: MemmonConfig) =>
   serve(
     "memmon",
     (env) => memmonPlugin(config, env.self),
-    Layer.mergeAll(alertsLayer("memmon", config.mail, config.receivers), supervisorLayer, ProcessMemory.layer)
+    Layer.mergeAll(alertsLayer("memmon", config.mail, config.receivers, config.host), supervisorLayer, ProcessMemory.layer)
   )
 
 export const httpok = (config: HttpokConfig) =>
   serve(
     "httpok",
     (env) => httpokPlugin(config, env.self),
-    Layer.mergeAll(alertsLayer("httpok", config.mail, config.receivers), supervisorLayer, HttpProbe.layer, Gcore.layer)
+    Layer.mergeAll(
+      alertsLayer("httpok", config.mail, config.receivers, config.host),
+      supervisorLayer,
+      HttpProbe.layer,
+      Gcore.layer
+    )
   )
 
 export const crashmailbatch = batch(crashmailbatchPlugin)

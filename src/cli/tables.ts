@@ -27,6 +27,47 @@ const tail = {
   }
 } as const satisfies OptionTable
 
+/** `--hostname`: every plugin. */
+const host = {
+  hostname: {
+    kind: "single",
+    metavar: "NAME",
+    description: "Name this host in every alert (NAME, or auto for the system's host name)."
+  },
+  "hostname-in-subject": {
+    kind: "flag",
+    description: "Also start alert subjects with [NAME] (implies --hostname auto if not given)."
+  }
+} as const satisfies OptionTable
+
+/** httpok and memmon: when a process is left alone. */
+const restartSafety = {
+  grace: {
+    kind: "single",
+    metavar: "DURATION",
+    description: "Do not restart a process up for less than DURATION (like 30s, 2m)."
+  },
+  "max-restarts": {
+    kind: "single",
+    metavar: "N",
+    description: "After N restarts of a process within --restart-window, stop restarting it and alert once."
+  },
+  "restart-window": {
+    kind: "single",
+    metavar: "DURATION",
+    description: "The window of --max-restarts (like 10m, 1h)."
+  }
+} as const satisfies OptionTable
+
+/** `--rate-limit`: crashmail and the batch plugins. */
+const rateLimit = {
+  "rate-limit": {
+    kind: "single",
+    metavar: "N/DURATION",
+    description: "At most N alerts per process within DURATION (like 3/10m); further ones are counted."
+  }
+} as const satisfies OptionTable
+
 /** Mail options of the sendmail-first plugins (crashmail, httpok, memmon), and the receivers. */
 export const listenerMail = {
   email: {
@@ -111,6 +152,13 @@ export const httpok = {
   },
   name: { short: "n", kind: "single", metavar: "NAME", description: "Name this httpok in mail subjects." },
   "verify-tls": { kind: "flag", description: "Verify the URL's TLS certificate (not verified by default)." },
+  failures: {
+    kind: "single",
+    metavar: "N",
+    description: "Act only after N bad checks in a row (default 1)."
+  },
+  ...restartSafety,
+  ...host,
   url: { kind: "positional", metavar: "URL", description: "The http or https URL to GET." }
 } as const satisfies OptionTable
 
@@ -129,7 +177,9 @@ export const crashmail = {
     description: "Prefix for the mail subject."
   },
   ...listenerMail,
-  ...tail
+  ...tail,
+  ...rateLimit,
+  ...host
 } as const satisfies OptionTable
 
 export const memmon = {
@@ -159,7 +209,14 @@ export const memmon = {
     metavar: "SEC",
     description: "Mail only when the restarted process was up at most SEC (suffix s, m, h or d)."
   },
-  name: { short: "n", kind: "single", metavar: "NAME", description: "Name this memmon in mail subjects." }
+  name: { short: "n", kind: "single", metavar: "NAME", description: "Name this memmon in mail subjects." },
+  failures: {
+    kind: "single",
+    metavar: "N",
+    description: "Restart only after N ticks in a row over the limit (default 1)."
+  },
+  ...restartSafety,
+  ...host
 } as const satisfies OptionTable
 
 const batch = (subject: string) =>
@@ -215,7 +272,9 @@ const batch = (subject: string) =>
       description: "Keep at most N unsent alerts (default 10000); older ones are dropped and counted."
     },
     ...receivers,
-    ...tail
+    ...tail,
+    ...rateLimit,
+    ...host
   }) as const satisfies OptionTable
 
 export const crashmailbatch = batch("Mail subject (default: Crash alert from supervisord).")

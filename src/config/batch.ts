@@ -7,10 +7,21 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { Raw } from "../cli/OptionTable.js"
 import { type BatchTable, crashmailbatch } from "../cli/tables.js"
+import type { HostStamp } from "../alerts/hostname.js"
 import { type ConfigError, configError, fields } from "./fields.js"
 import { decodeBatchMail, type MailConfig } from "./mail.js"
 import { decodeReceivers, decodeTail, type Receivers } from "./receivers.js"
-import { EmailAddress, EmailList, IntervalMinutes, NonBlank, PositiveInt, SingleLine, TickEvent } from "./units.js"
+import { decodeHost, decodeRateLimit } from "./safety.js"
+import {
+  EmailAddress,
+  EmailList,
+  IntervalMinutes,
+  NonBlank,
+  PositiveInt,
+  type Quota,
+  SingleLine,
+  TickEvent
+} from "./units.js"
 
 export type BatchPlugin = "crashmailbatch" | "fatalmailbatch" | "crashsms"
 
@@ -39,6 +50,10 @@ export interface BatchConfig {
   readonly spool?: string | undefined
   /** Most unsent lines kept; older ones are dropped and counted. */
   readonly queueLimit: number
+  /** `--rate-limit N/DURATION`: at most N lines per process within DURATION, the rest counted. */
+  readonly rateLimit?: Quota | undefined
+  /** `--hostname`, `--hostname-in-subject`. */
+  readonly host?: HostStamp | undefined
 }
 
 export const defaultInterval = Duration.minutes(1)
@@ -72,6 +87,8 @@ export const decodeBatch = (plugin: BatchPlugin, raw: Raw<BatchTable>): Effect.E
     const spool = yield* f.optional("spool", NonBlank)
     const queueLimit = yield* f.optional("queue-limit", PositiveInt)
     const tail = yield* decodeTail(f)
+    const rateLimit = yield* decodeRateLimit(f)
+    const host = yield* decodeHost(f)
     return {
       toEmail,
       fromEmail,
@@ -86,6 +103,8 @@ export const decodeBatch = (plugin: BatchPlugin, raw: Raw<BatchTable>): Effect.E
       spool: Option.getOrUndefined(spool),
       queueLimit: Option.getOrElse(queueLimit, () => defaultQueueLimit),
       receivers,
-      tail
+      tail,
+      rateLimit,
+      host
     }
   })

@@ -3,10 +3,12 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { Raw } from "../cli/OptionTable.js"
 import { crashmail } from "../cli/tables.js"
+import type { HostStamp } from "../alerts/hostname.js"
 import { type ConfigError, fields } from "./fields.js"
 import { decodeListenerMail, type MailConfig } from "./mail.js"
 import { decodeReceivers, decodeTail, type Receivers } from "./receivers.js"
-import { ProgramName, type ProgramSpec, SingleLine } from "./units.js"
+import { decodeHost, decodeRateLimit } from "./safety.js"
+import { ProgramName, type ProgramSpec, type Quota, SingleLine } from "./units.js"
 
 export interface CrashmailConfig {
   /** `-p`: processes whose unexpected exits are reported (none and not `any`: all). */
@@ -20,6 +22,10 @@ export interface CrashmailConfig {
   readonly receivers?: Receivers | undefined
   /** `--tail N`: lines of the process's log in each alert. */
   readonly tail?: number | undefined
+  /** `--rate-limit N/DURATION`: at most N mails per process within DURATION. */
+  readonly rateLimit?: Quota | undefined
+  /** `--hostname`, `--hostname-in-subject`. */
+  readonly host?: HostStamp | undefined
 }
 
 export const decodeCrashmail = (raw: Raw<typeof crashmail>): Effect.Effect<CrashmailConfig, ConfigError> =>
@@ -30,12 +36,16 @@ export const decodeCrashmail = (raw: Raw<typeof crashmail>): Effect.Effect<Crash
     const mail = yield* decodeListenerMail(f)
     const receivers = yield* decodeReceivers(f)
     const tail = yield* decodeTail(f)
+    const rateLimit = yield* decodeRateLimit(f)
+    const host = yield* decodeHost(f)
     return {
       programs,
       any: f.flag("any"),
       optionalHeader: Option.getOrUndefined(Option.filter(header, (s) => s.length > 0)),
       mail,
       receivers,
-      tail
+      tail,
+      rateLimit,
+      host
     }
   })

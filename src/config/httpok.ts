@@ -5,10 +5,21 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { Raw } from "../cli/OptionTable.js"
 import { httpok } from "../cli/tables.js"
+import type { HostStamp } from "../alerts/hostname.js"
 import { type ConfigError, fields } from "./fields.js"
 import { decodeListenerMail, type MailConfig } from "./mail.js"
 import { decodeReceivers, type Receivers } from "./receivers.js"
-import { HttpUrl, NonBlank, ProgramName, type ProgramSpec, SingleLine, StatusCode, TimeoutSeconds } from "./units.js"
+import { decodeFailures, decodeGrace, decodeHost, decodeRestartLimit } from "./safety.js"
+import {
+  HttpUrl,
+  NonBlank,
+  ProgramName,
+  type ProgramSpec,
+  type Quota,
+  SingleLine,
+  StatusCode,
+  TimeoutSeconds
+} from "./units.js"
 
 export interface HttpokConfig {
   readonly url: string
@@ -34,6 +45,14 @@ export interface HttpokConfig {
   /** `--webhook`, `--alertmanager`. */
   readonly receivers?: Receivers | undefined
   readonly verifyTls: boolean
+  /** `--failures`: bad checks in a row before acting (1: at the first, as the original). */
+  readonly failures: number
+  /** `--grace`: a process up for less than this is not restarted. */
+  readonly grace?: Duration.Duration | undefined
+  /** `--max-restarts` within `--restart-window`, per process. */
+  readonly restartLimit?: Quota | undefined
+  /** `--hostname`, `--hostname-in-subject`. */
+  readonly host?: HostStamp | undefined
 }
 
 export const defaultTimeout = Duration.seconds(10)
@@ -53,6 +72,10 @@ export const decodeHttpok = (raw: Raw<typeof httpok>): Effect.Effect<HttpokConfi
     const gcore = yield* f.optional("gcore", NonBlank)
     const coredir = yield* f.optional("coredir", NonBlank)
     const name = yield* f.optional("name", SingleLine)
+    const failures = yield* decodeFailures(f)
+    const grace = yield* decodeGrace(f)
+    const restartLimit = yield* decodeRestartLimit(f)
+    const host = yield* decodeHost(f)
     const url = yield* f.required("url", HttpUrl, "missing URL")
     return {
       url,
@@ -68,6 +91,10 @@ export const decodeHttpok = (raw: Raw<typeof httpok>): Effect.Effect<HttpokConfi
       name: nonEmpty(name),
       mail,
       receivers,
-      verifyTls: f.flag("verify-tls")
+      verifyTls: f.flag("verify-tls"),
+      failures,
+      grace,
+      restartLimit,
+      host
     }
   })

@@ -4,10 +4,12 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { Raw } from "../cli/OptionTable.js"
 import { memmon } from "../cli/tables.js"
+import type { HostStamp } from "../alerts/hostname.js"
 import { type ConfigError, fields } from "./fields.js"
 import { decodeListenerMail, type MailConfig } from "./mail.js"
 import { decodeReceivers, type Receivers } from "./receivers.js"
-import { GroupLimit, ProgramLimit, SingleLine, Size, Uptime } from "./units.js"
+import { decodeFailures, decodeGrace, decodeHost, decodeRestartLimit } from "./safety.js"
+import { GroupLimit, ProgramLimit, type Quota, SingleLine, Size, Uptime } from "./units.js"
 
 export interface MemmonConfig {
   /** `-c`: count each process with all its descendants. */
@@ -25,6 +27,14 @@ export interface MemmonConfig {
   readonly mail?: MailConfig | undefined
   /** `--webhook`, `--alertmanager`. */
   readonly receivers?: Receivers | undefined
+  /** `--failures`: ticks in a row over the limit before restarting (1: at the first, as the original). */
+  readonly failures: number
+  /** `--grace`: a process up for less than this is not restarted. */
+  readonly grace?: Duration.Duration | undefined
+  /** `--max-restarts` within `--restart-window`, per process. */
+  readonly restartLimit?: Quota | undefined
+  /** `--hostname`, `--hostname-in-subject`. */
+  readonly host?: HostStamp | undefined
 }
 
 /** The original kept limits in a dict: a later `-p foo=…` replaces an earlier one. */
@@ -41,6 +51,10 @@ export const decodeMemmon = (raw: Raw<typeof memmon>): Effect.Effect<MemmonConfi
     const receivers = yield* decodeReceivers(f)
     const uptimeLimit = yield* f.optional("uptime", Uptime)
     const name = yield* f.optional("name", SingleLine)
+    const failures = yield* decodeFailures(f)
+    const grace = yield* decodeGrace(f)
+    const restartLimit = yield* decodeRestartLimit(f)
+    const host = yield* decodeHost(f)
     return {
       cumulative: f.flag("cumulative"),
       programLimits: lastWins(programLimits, (l) => l.program.text),
@@ -49,6 +63,10 @@ export const decodeMemmon = (raw: Raw<typeof memmon>): Effect.Effect<MemmonConfi
       uptimeLimit: Option.getOrUndefined(uptimeLimit),
       name: Option.getOrUndefined(Option.filter(name, (s) => s.length > 0)),
       mail,
-      receivers
+      receivers,
+      failures,
+      grace,
+      restartLimit,
+      host
     }
   })

@@ -106,6 +106,55 @@ export const PositiveInt: Schema.Schema<number, string> = fromText(
   String
 )
 
+const periodSeconds = scaled(/^\s*(\d+)\s*([smhd])?\s*$/i, { "": 1, s: 1, m: 60, h: 3600, d: 86400 })
+
+/** A duration in the largest unit that writes it whole, as operators write it: `10m`, `90s`, `2h`, `1d`. */
+export const formatPeriod = (duration: Duration.Duration): string => {
+  const s = Math.round(Duration.toSeconds(duration))
+  for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60]] as const) {
+    if (s >= size && s % size === 0) return `${s / size}${unit}`
+  }
+  return `${s}s`
+}
+
+/** `--grace`, `--restart-window`: whole seconds, or with an s, m, h or d suffix; at least one second. */
+export const Period: Schema.Schema<Duration.Duration, string> = fromText(
+  Schema.DurationFromSelf,
+  "a duration like 30s, 10m, 2h or 1d",
+  (text) => Option.map(Option.filter(periodSeconds(text), (s) => s > 0), Duration.seconds),
+  formatPeriod
+)
+
+/** At most `max` of something (restarts, alerts) within any `window`. */
+export interface Quota {
+  readonly max: number
+  readonly window: Duration.Duration
+}
+
+/** `--rate-limit N/DURATION`, e.g. `3/10m`. */
+export const RateLimit: Schema.Schema<Quota, string> = fromText(
+  Schema.Struct({ max: Schema.Number, window: Schema.DurationFromSelf }),
+  "N/DURATION like 3/10m",
+  (text) => {
+    const [count, period, ...more] = text.split("/")
+    if (count === undefined || period === undefined || more.length > 0) return Option.none()
+    return Option.zipWith(
+      integerIn(1, Number.MAX_SAFE_INTEGER)(count),
+      Schema.decodeOption(Period)(period),
+      (max, window) => ({ max, window })
+    )
+  },
+  (quota) => `${quota.max}/${formatPeriod(quota.window)}`
+)
+
+/** `--hostname`: a host name as alerts show it (`auto` is the caller's business). */
+export const HostName: Schema.Schema<string, string> = fromText(
+  Schema.String,
+  "a host name (or auto)",
+  (text) => (/^\S+$/.test(text) ? Option.some(text) : Option.none()),
+  String
+)
+
 /** supervisord emits TICK_5, TICK_60 and TICK_3600; any `TICK_<n>` is accepted as the original did. */
 export const TickEvent: Schema.Schema<`TICK_${number}`, string> = fromText(
   Schema.TemplateLiteral("TICK_", Schema.Number),

@@ -1,23 +1,32 @@
 /**
  * httpok (SPEC §4): on a TICK, GET the URL; when the answer is bad, core-dump (with `-d`) and
  * restart the watched RUNNING processes, and mail a report in the original's words.
+ * Operator safety (issue 7): act only after `--failures` bad checks in a row, leave alone a
+ * process younger than `--grace`, and stop restarting one that hit the restart limit.
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import { Alerts } from "../alerts/Alerts.js"
+import { formatAsctime } from "../alerts/asctime.js"
 import type { HttpokConfig } from "../config/httpok.js"
+import { formatPeriod } from "../config/units.js"
 import type { Event } from "../protocol/Event.js"
 import { Gcore } from "../services/Gcore.js"
 import { HttpProbe, type ProbeError, type ProbeResponse } from "../services/HttpProbe.js"
 import { fullName, namespec, type ProcessInfo, ProcessState } from "../supervisor/ProcessInfo.js"
 import { Supervisor } from "../supervisor/Supervisor.js"
+import * as RestartGuard from "./RestartGuard.js"
 import { isSelf, type ProcessId, selectedByAny } from "./Selection.js"
 
-export type HttpokSettings = Pick<
-  HttpokConfig,
-  "url" | "programs" | "any" | "timeout" | "codes" | "body" | "eager" | "gcore" | "coredir" | "name" | "verifyTls"
->
+export type HttpokSettings =
+  & Pick<
+    HttpokConfig,
+    "url" | "programs" | "any" | "timeout" | "codes" | "body" | "eager" | "gcore" | "coredir" | "name" | "verifyTls"
+  >
+  // Absent: the original's behaviour.
+  & Partial<Pick<HttpokConfig, "failures" | "grace" | "restartLimit">>
 
 /** A string list as Python prints it, which the original's report does: `['a', 'b']`. */
 export const pythonList = (items: ReadonlyArray<string>): string =>
@@ -35,12 +44,15 @@ interface Verdict {
   readonly summary: string
 }
 
+/** `httpok: <URL>: <what>`, or `httpok [<name>]: <URL>: <what>` with `-n`. */
+const subjectOf = (config: HttpokSettings) => (what: string): string =>
+  config.name === undefined ? `httpok: ${config.url}: ${what}` : `httpok [${config.name}]: ${config.url}: ${what}`
+
 const judge = (
   config: HttpokSettings,
   result: Either.Either<ProbeResponse, ProbeError>
 ): Verdict | undefined => {
-  const subject = (what: string) =>
-    config.name === undefined ? `httpok: ${config.url}: ${what}` : `httpok [${config.name}]: ${config.url}: ${what}`
+  const subject = subjectOf(config)
   if (Either.isLeft(result)) {
     const summary = `error contacting ${config.url}:\n\n ${result.left.message}`
     return { subject: subject("bad status returned"), summary }
@@ -56,18 +68,33 @@ const judge = (
 
 const isRunning = (info: ProcessInfo) => info.state === ProcessState.RUNNING
 
+/** A watched RUNNING process the restart limit holds back, the first time it does. */
+interface Held {
+  readonly spec: string
+  readonly name: string
+  readonly hold: RestartGuard.Hold
+}
+
 export const httpok = (config: HttpokSettings, self?: ProcessId) =>
   Effect.gen(function*() {
     const supervisor = yield* Supervisor
     const probe = yield* HttpProbe
     const alerts = yield* Alerts
     const gcore = yield* Gcore
+    const guard = yield* RestartGuard.make(config.restartLimit)
+    const failures = config.failures ?? 1
+    const grace = config.grace === undefined
+      ? undefined
+      : { seconds: Duration.toSeconds(config.grace), text: formatPeriod(config.grace) }
+    const subject = subjectOf(config)
     // -a never includes the listener itself: stopping it halfway through a restart helps nobody.
     const watches = (p: ProcessId) => config.any ? !isSelf(self, p) : selectedByAny(config.programs, p)
     /** When the last check ended (ms); ticks queued while it ran are stale. */
     let lastCheckEnded = 0
+    /** Bad checks in a row not yet acted on (`--failures`). */
+    let badChecks = 0
 
-    /** Restarts what is watched and answers the report's lines after the first. */
+    /** Restarts what is watched and may be; answers the report's lines after the first. */
     const act = Effect.gen(function*() {
       const lines: Array<string> = []
       const write = (line: string) =>
@@ -75,11 +102,16 @@ export const httpok = (config: HttpokSettings, self?: ProcessId) =>
           lines.push(line)
         }).pipe(Effect.zipRight(Effect.logInfo(line)))
       const restarted: Array<string> = []
+      /** Restarts tried (a failed stop or start included): what makes a report worth mailing. */
+      let tried = 0
+      /** RUNNING processes left alone for `--grace` or the restart limit. */
+      let spared = 0
+      const newlyHeld: Array<Held> = []
 
       const infos = yield* Effect.either(supervisor.getAllProcessInfo)
       if (Either.isLeft(infos)) {
         yield* write(`Exception retrieving process info ${infos.left.message}, not acting`)
-        return { lines, restarted }
+        return { lines, restarted, tried, spared, newlyHeld }
       }
       yield* write(
         config.any
@@ -91,6 +123,20 @@ export const httpok = (config: HttpokSettings, self?: ProcessId) =>
         Effect.gen(function*() {
           const spec = namespec(info)
           if (!isRunning(info)) return yield* write(`${spec} not in RUNNING state, NOT restarting`)
+          // supervisord's own clock on both sides: the uptime supervisorctl shows.
+          const uptime = info.now - info.start
+          if (grace !== undefined && uptime < grace.seconds) {
+            spared++
+            return yield* write(`${spec} is in RUNNING state but up only ${uptime}s (--grace ${grace.text}), NOT restarting`)
+          }
+          const verdict = yield* guard.admit(fullName(info))
+          if (verdict._tag === "Hold") {
+            spared++
+            if (verdict.announce) newlyHeld.push({ spec, name: fullName(info), hold: verdict })
+            return yield* write(`${spec} is in RUNNING state but was ${verdict.reason}, NOT restarting`)
+          }
+          if (verdict.resumed) yield* Effect.logInfo(`${spec}: the restart limit has passed, restarting it again`)
+          tried++
           if (config.coredir !== undefined) {
             const corefile = `${config.coredir.replace(/\/+$/, "")}/${spec}`
             const dumped = yield* Effect.either(gcore.dump({ command: config.gcore, corefile, pid: info.pid }))
@@ -112,8 +158,24 @@ export const httpok = (config: HttpokSettings, self?: ProcessId) =>
       if (missing.length > 0) {
         yield* write(`Programs not restarted because they did not exist: ${pythonList(missing.map((p) => p.text))}`)
       }
-      return { lines, restarted }
+      return { lines, restarted, tried, spared, newlyHeld }
     })
+
+    /** The one alert saying the restart limit holds processes back. */
+    const limitAlert = (summary: string, held: ReadonlyArray<Held>) =>
+      alerts.send({
+        plugin: "httpok",
+        subject: subject("restart limit reached"),
+        body: [
+          summary,
+          ...held.map(({ hold, spec }) =>
+            `Not restarting ${spec}: it was ${hold.reason}. Restarts resume at ${
+              formatAsctime(hold.resumesAt)
+            } if the check still fails.`
+          )
+        ].join("\n"),
+        processes: held.map((h) => h.name)
+      })
 
     const check = Effect.gen(function*() {
       if (!config.eager) {
@@ -124,6 +186,8 @@ export const httpok = (config: HttpokSettings, self?: ProcessId) =>
           )
         }
         if (!infos.right.some((info) => watches(info) && isRunning(info))) {
+          // Nothing watched is up: bad checks before it went down say nothing about it once it is back.
+          badChecks = 0
           return yield* Effect.logDebug("no watched process is RUNNING, not checking (-E)")
         }
       }
@@ -131,13 +195,28 @@ export const httpok = (config: HttpokSettings, self?: ProcessId) =>
         probe.get({ url: config.url, timeout: config.timeout, verifyTls: config.verifyTls })
       )
       const verdict = judge(config, result)
-      if (verdict === undefined) return yield* Effect.logDebug(`${config.url} is fine`)
+      if (verdict === undefined) {
+        if (badChecks > 0) yield* Effect.logInfo(`${config.url} is fine again after ${badChecks} bad check(s)`)
+        badChecks = 0
+        return yield* Effect.logDebug(`${config.url} is fine`)
+      }
       yield* Effect.logInfo(verdict.summary)
-      const { lines, restarted } = yield* act
+      badChecks++
+      if (badChecks < failures) {
+        return yield* Effect.logInfo(`bad check ${badChecks} of ${failures} in a row (--failures ${failures}), not acting yet`)
+      }
+      const { lines, newlyHeld, restarted, spared, tried } = yield* act
+      if (newlyHeld.length > 0) yield* limitAlert(verdict.summary, newlyHeld)
+      if (spared > 0 && tried === 0) {
+        // Still bad: the next bad check acts as soon as --grace or the restart limit lets it.
+        return yield* Effect.logInfo("nothing restarted (--grace or the restart limit), no report mailed")
+      }
+      const streak = failures > 1 ? [`Acted after ${badChecks} bad checks in a row (--failures ${failures})`] : []
+      badChecks = 0
       yield* alerts.send({
         plugin: "httpok",
         subject: verdict.subject,
-        body: [verdict.summary, ...lines].join("\n"),
+        body: [verdict.summary, ...lines, ...streak].join("\n"),
         processes: restarted
       })
     })

@@ -1,24 +1,27 @@
 /**
  * memmon (SPEC §4): on every TICK, sample the memory of each process that has a limit, restart
- * the ones over it, and mail.
+ * the ones over it, and mail. Operator safety (issue 7): restart only after `--failures` ticks
+ * in a row over the limit, leave alone a process younger than `--grace`, and stop restarting one
+ * that hit the restart limit.
  */
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { Alerts } from "../alerts/Alerts.js"
 import type { MemmonConfig } from "../config/memmon.js"
-import { selects } from "../config/units.js"
+import { formatPeriod, selects } from "../config/units.js"
 import type { Event } from "../protocol/Event.js"
 import { ProcessMemory } from "../services/ProcessMemory.js"
 import { isStarted, type ProcessInfo } from "../supervisor/ProcessInfo.js"
 import { Supervisor } from "../supervisor/Supervisor.js"
 import { ctime } from "./ctime.js"
+import * as RestartGuard from "./RestartGuard.js"
 import { fullName, isSelf, type ProcessId } from "./Selection.js"
 
-export type MemmonOptions = Pick<
-  MemmonConfig,
-  "cumulative" | "programLimits" | "groupLimits" | "anyLimit" | "uptimeLimit" | "name"
->
+export type MemmonOptions =
+  & Pick<MemmonConfig, "cumulative" | "programLimits" | "groupLimits" | "anyLimit" | "uptimeLimit" | "name">
+  // Absent: the original's behaviour.
+  & Partial<Pick<MemmonConfig, "failures" | "grace" | "restartLimit">>
 
 /**
  * The limit in bytes that applies to a process, if any: the most specific one that names it
@@ -53,6 +56,13 @@ export const memmon = (config: MemmonOptions, self?: ProcessId) =>
     const checking = checkingLines(config)
     const uptimeLimit = config.uptimeLimit === undefined ? undefined : Duration.toSeconds(config.uptimeLimit)
     const subject = (text: string) => config.name === undefined ? `memmon: ${text}` : `memmon [${config.name}]: ${text}`
+    const guard = yield* RestartGuard.make(config.restartLimit)
+    const failures = config.failures ?? 1
+    const grace = config.grace === undefined
+      ? undefined
+      : { seconds: Duration.toSeconds(config.grace), text: formatPeriod(config.grace) }
+    /** Ticks in a row each process has been over its limit, counted for one pid (`--failures`). */
+    const overLimit = new Map<string, { readonly pid: number; readonly ticks: number }>()
 
     const failed = (name: string, subjectText: string, body: string) =>
       Effect.logError(body).pipe(
@@ -92,6 +102,20 @@ export const memmon = (config: MemmonOptions, self?: ProcessId) =>
         })
       })
 
+    /** The one alert saying the restart limit holds a process back. */
+    const limitReached = (name: string, rss: number, hold: RestartGuard.Hold) =>
+      Effect.gen(function*() {
+        const at = ctime(yield* Clock.currentTimeMillis)
+        yield* alerts.send({
+          plugin: "memmon",
+          subject: subject(`process ${name} restart limit reached`),
+          body: `memmon did not restart the process named ${name} at ${at} although it was consuming too much memory (${rss} bytes RSS): it was ${hold.reason}. Restarts resume at ${
+            ctime(hold.resumesAt)
+          } if it is still over its limit.`,
+          processes: [name]
+        })
+      })
+
     const check = Effect.gen(function*() {
       // The tick's report lines go out in one write: a hundred writes to the stderr pipe cost about 1 ms.
       const report = [...checking]
@@ -110,10 +134,39 @@ export const memmon = (config: MemmonOptions, self?: ProcessId) =>
       for (const { info, limit } of watched) {
         const bytes = rss.get(info.pid)
         if (bytes === undefined) continue // gone since supervisord answered
-        report.push(`RSS of ${fullName(info)} is ${bytes}`)
-        if (bytes > limit) yield* Effect.zipRight(flush, restart(info, bytes))
+        const name = fullName(info)
+        report.push(`RSS of ${name} is ${bytes}`)
+        if (bytes <= limit) {
+          overLimit.delete(name)
+          continue
+        }
+        const before = overLimit.get(name)
+        const ticks = before?.pid === info.pid ? before.ticks + 1 : 1
+        overLimit.set(name, { pid: info.pid, ticks })
+        if (ticks < failures) {
+          report.push(`${name} is over its limit (tick ${ticks} of ${failures} in a row, --failures ${failures}), not restarting yet`)
+          continue
+        }
+        // supervisord's own clock on both sides: the uptime supervisorctl shows.
+        const uptime = info.now - info.start
+        if (grace !== undefined && uptime < grace.seconds) {
+          report.push(`${name} is over its limit but up only ${uptime}s (--grace ${grace.text}), not restarting yet`)
+          continue
+        }
+        const verdict = yield* guard.admit(name)
+        if (verdict._tag === "Hold") {
+          report.push(`${name} is over its limit but was ${verdict.reason}, not restarting`)
+          if (verdict.announce) yield* Effect.zipRight(flush, limitReached(name, bytes, verdict))
+          continue
+        }
+        if (verdict.resumed) report.push(`${name}: the restart limit has passed, restarting it again`)
+        overLimit.delete(name)
+        yield* Effect.zipRight(flush, restart(info, bytes))
       }
       yield* flush
+      // A process no longer watched (stopped, gone) starts afresh when it is back.
+      const current = new Set(watched.map((w) => fullName(w.info)))
+      for (const name of [...overLimit.keys()]) if (!current.has(name)) overLimit.delete(name)
     }).pipe(
       // supervisord unreachable or the process table unreadable: the next tick tries again.
       Effect.catchAll((error) => Effect.logError(`cannot check memory this tick: ${error.message}`))

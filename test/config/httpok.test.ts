@@ -47,7 +47,8 @@ describe("httpok config", () => {
         coredir: undefined,
         name: undefined,
         mail: undefined,
-        verifyTls: false
+        verifyTls: false,
+        failures: 1
       } satisfies HttpokConfig)
     }))
 

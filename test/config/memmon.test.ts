@@ -20,7 +20,8 @@ describe("memmon config", () => {
         anyLimit: undefined,
         uptimeLimit: undefined,
         name: undefined,
-        mail: MailConfig.Sendmail({ command: "/usr/sbin/sendmail -t -i", to: ["bob@example.com"], from: undefined })
+        mail: MailConfig.Sendmail({ command: "/usr/sbin/sendmail -t -i", to: ["bob@example.com"], from: undefined }),
+        failures: 1
       })
     }))
 

@@ -6,14 +6,18 @@ import {
   describeExpected,
   EmailAddress,
   EmailList,
+  formatPeriod,
   GroupLimit,
+  HostName,
   HostPort,
   HttpUrl,
   IntervalMinutes,
+  Period,
   Port,
   PositiveInt,
   ProgramLimit,
   ProgramName,
+  RateLimit,
   selects,
   SingleLine,
   Size,
@@ -184,5 +188,41 @@ describe("HostPort", () => {
     expect(accepts(HostPort, "[::1]")).toEqual({ host: "::1" })
     expect(accepts(HostPort, "fe80::1")).toEqual({ host: "fe80::1" })
     rejects(HostPort, "", "mail:", "mail:smtp", "mail:0", "a b", "[::1]:x")
+  })
+})
+
+describe("Period (--grace, --restart-window)", () => {
+  it("reads whole seconds with s/m/h/d suffixes, at least one second", () => {
+    expect(seconds(accepts(Period, "45"))).toBe(45)
+    expect(seconds(accepts(Period, "90s"))).toBe(90)
+    expect(seconds(accepts(Period, "10m"))).toBe(600)
+    expect(seconds(accepts(Period, "2H"))).toBe(7200)
+    expect(seconds(accepts(Period, "1d"))).toBe(86400)
+    rejects(Period, "", "0", "0m", "-5s", "1.5h", "10 minutes", "m", "1w")
+  })
+
+  it("is written back in the largest whole unit", () => {
+    expect(formatPeriod(Duration.seconds(600))).toBe("10m")
+    expect(formatPeriod(Duration.seconds(90))).toBe("90s")
+    expect(formatPeriod(Duration.hours(2))).toBe("2h")
+    expect(formatPeriod(Duration.days(1))).toBe("1d")
+    expect(formatPeriod(Duration.seconds(3660))).toBe("61m")
+  })
+})
+
+describe("RateLimit (--rate-limit N/DURATION)", () => {
+  it("reads a count and a period", () => {
+    expect(accepts(RateLimit, "3/10m")).toEqual({ max: 3, window: Duration.minutes(10) })
+    expect(accepts(RateLimit, "1/1d")).toEqual({ max: 1, window: Duration.days(1) })
+    expect(accepts(RateLimit, "100/60")).toEqual({ max: 100, window: Duration.seconds(60) })
+    rejects(RateLimit, "", "3", "/10m", "3/", "0/10m", "3/0", "3/10m/2", "x/10m", "3/10 minutes")
+  })
+})
+
+describe("HostName (--hostname)", () => {
+  it("any token without spaces", () => {
+    expect(accepts(HostName, "web-03.prod.example.com")).toBe("web-03.prod.example.com")
+    expect(accepts(HostName, "auto")).toBe("auto")
+    rejects(HostName, "", "web 03", "a\nb")
   })
 })

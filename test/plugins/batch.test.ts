@@ -97,4 +97,31 @@ describe("batch plugins", () => {
       ])
       expect(yield* notifier.attempts).toHaveLength(3)
     }).pipe(Effect.provide(layer)))
+
+  it.scoped("--rate-limit 2/10m: past 2 lines per process, its further lines become one line per batch", () =>
+    Effect.gen(function*() {
+      const notifier = yield* NotifierTest
+      const limited = { ...config, rateLimit: { max: 2, window: Duration.minutes(10) } }
+      const handle = yield* batchListener(crashmailbatch, limited)
+      const crash = (name: string, pid: number) => events(exited(name, 0, pid, "pets"))
+      for (const envelope of [...(yield* crash("cat", 1)), ...(yield* crash("cat", 2)), ...(yield* crash("cat", 3))]) {
+        yield* handle(envelope)
+      }
+      for (const envelope of [...(yield* crash("dog", 4)), ...(yield* crash("cat", 5)), ...(yield* crash("cat", 6))]) {
+        yield* handle(envelope)
+      }
+      yield* TestClock.adjust("1 minute")
+      const at = formatAsctime(0)
+      expect((yield* notifier.sent).map((alert) => alert.body)).toEqual([[
+        `${at} -- Process pets:cat (pid 1) died unexpectedly`,
+        `${at} -- Process pets:cat (pid 2) died unexpectedly`,
+        "… 3 more from pets:cat suppressed",
+        `${at} -- Process pets:dog (pid 4) died unexpectedly`
+      ].join("\n")])
+      // Still within the window: the next batch has only the count.
+      for (const envelope of yield* crash("cat", 7)) yield* handle(envelope)
+      yield* TestClock.adjust("1 minute")
+      const [, second] = yield* notifier.sent
+      expect(second).toMatchObject({ body: "… 1 more from pets:cat suppressed", processes: ["pets:cat"], events: [] })
+    }).pipe(Effect.provide(layer)))
 })

@@ -1,6 +1,6 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Layer, TestClock } from "effect"
+import { Duration, Effect, Either, Layer, TestClock } from "effect"
 import * as Alerts from "../../src/alerts/Alerts.js"
 import { formatAsctime } from "../../src/alerts/asctime.js"
 import { crashmail } from "../../src/plugins/crashmail.js"
@@ -87,4 +87,33 @@ describe("crashmail", () => {
       expect((yield* notifier.sent).map((alert) => alert.processes)).toEqual([["pets:cat"]])
       expect(yield* notifier.attempts).toHaveLength(4)
     }).pipe(Effect.provide(layer)))
+
+  it.scoped("--rate-limit 2/10m: past 2 mails per process, crashes are counted; the next mail says how many", () => {
+    const lines: Array<string> = []
+    return Effect.gen(function*() {
+      const handle = yield* crashmail({ ...all, rateLimit: { max: 2, window: Duration.minutes(10) } })
+      const notifier = yield* NotifierTest
+      for (let i = 0; i < 5; i++) yield* handle(exit("cat", "pets", 0))
+      yield* handle(exit("dog", "pets", 0))
+      yield* TestClock.adjust("10 millis")
+      expect((yield* notifier.sent).map((alert) => alert.processes)).toEqual([["pets:cat"], ["pets:cat"], ["pets:dog"]])
+      expect(lines).toContain("unexpected exit of pets:cat, not mailed (--rate-limit 2/10m; 3 not mailed so far)")
+      // The first mail leaves the window 10 minutes after it went out.
+      yield* TestClock.adjust("10 minutes")
+      yield* handle(exit("cat", "pets", 0))
+      yield* TestClock.adjust("10 millis")
+      const last = (yield* notifier.sent).at(-1)
+      expect(last?.subject).toBe(`cat crashed at ${formatAsctime(Duration.toMillis("10 minutes") + 10)}`)
+      expect(last?.body).toBe([
+        "Process cat in group pets exited unexpectedly (pid 4242) from state RUNNING",
+        "",
+        "3 earlier unexpected exits of pets:cat were not mailed (--rate-limit 2/10m)."
+      ].join("\n"))
+      yield* handle(exit("cat", "pets", 0))
+      yield* TestClock.adjust("10 millis")
+      expect((yield* notifier.sent).at(-1)?.body).toBe(
+        "Process cat in group pets exited unexpectedly (pid 4242) from state RUNNING"
+      )
+    }).pipe(Effect.provide(Layer.provideMerge(layer, Logging.captureLayer(lines))))
+  })
 })

@@ -2,6 +2,7 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Fiber, Layer, TestClock } from "effect"
 import * as Alerts from "../../src/alerts/Alerts.js"
+import { formatAsctime } from "../../src/alerts/asctime.js"
 import type { ProgramSpec } from "../../src/config/units.js"
 import { httpok, type HttpokSettings, isStale, pythonList } from "../../src/plugins/httpok.js"
 import { decodeEvent, type Event } from "../../src/protocol/Event.js"
@@ -431,4 +432,159 @@ describe("httpok with the real probe and an HTTP server", () => {
       { name: "api_1", group: "api" },
       { name: "cron", statename: "STOPPED" }
     ]))))
+})
+
+describe("httpok operator safety (--failures, --grace, --max-restarts)", () => {
+  const failing = Effect.flatMap(HttpProbeTest, (t) => t.respond({ status: 500, reason: "Internal Server Error" }))
+  const healthy = Effect.flatMap(HttpProbeTest, (t) => t.respond({ status: 200, reason: "OK" }))
+  const log: Array<string> = []
+  const sent = Effect.flatMap(NotifierTest, (test) => test.sent)
+  /** One tick, then time for the background delivery of what it sent. */
+  const tickOnce = (handle: (event: Event) => Effect.Effect<void>) =>
+    handle(tick()).pipe(Effect.zipRight(TestClock.adjust("10 millis")))
+
+  it.scoped("--failures 3: acts only at the third bad check in a row; a good check starts the count again", () =>
+    Effect.gen(function*() {
+      const handle = yield* httpok({ ...base, programs: programs("web"), failures: 3 })
+      yield* failing
+      yield* tickOnce(handle)
+      yield* tickOnce(handle)
+      yield* healthy
+      yield* tickOnce(handle)
+      yield* failing
+      yield* tickOnce(handle)
+      yield* tickOnce(handle)
+      expect(yield* sent).toEqual([])
+      expect(yield* restarts).toEqual({ stopped: [], started: [] })
+      expect(log).toContain("bad check 2 of 3 in a row (--failures 3), not acting yet")
+      yield* tickOnce(handle)
+      expect(yield* restarts).toEqual({ stopped: ["web"], started: ["web"] })
+      const [alert] = yield* sent
+      expect(alert?.subject).toBe(`httpok: ${HEALTH}: bad status returned`)
+      expect(alert?.body).toBe([
+        `status contacting ${HEALTH}: 500 Internal Server Error`,
+        "Restarting selected processes ['web']",
+        "web is in RUNNING state, restarting",
+        "web restarted",
+        "Acted after 3 bad checks in a row (--failures 3)"
+      ].join("\n"))
+      // After acting, the count starts again.
+      yield* tickOnce(handle)
+      expect(yield* sent).toHaveLength(1)
+    }).pipe(Effect.provide(services([web], log))))
+
+  it.scoped("--failures with -E: a stretch with nothing watched RUNNING ends the count", () =>
+    Effect.gen(function*() {
+      const supervisor = yield* SupervisorTest
+      const handle = yield* httpok({ ...base, eager: false, programs: programs("web"), failures: 2 })
+      yield* failing
+      yield* tickOnce(handle)
+      yield* supervisor.updateProcess("web", { statename: "STOPPED" })
+      yield* tickOnce(handle)
+      yield* supervisor.updateProcess("web", { statename: "RUNNING" })
+      yield* tickOnce(handle)
+      expect(yield* sent).toEqual([])
+      yield* tickOnce(handle)
+      expect(yield* sent).toHaveLength(1)
+    }).pipe(Effect.provide(services([web]))))
+
+  it.scoped("--grace: a process up for less is left alone and nothing is mailed; the first bad check after it restarts", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      yield* Effect.gen(function*() {
+        const handle = yield* httpok({ ...base, programs: programs("web"), grace: Duration.minutes(1) })
+        yield* failing
+        yield* TestClock.adjust("59 seconds")
+        yield* tickOnce(handle)
+        expect(yield* restarts).toEqual({ stopped: [], started: [] })
+        expect(yield* sent).toEqual([])
+        expect(lines).toContain("web is in RUNNING state but up only 59s (--grace 1m), NOT restarting")
+        yield* TestClock.adjust("1 second")
+        yield* tickOnce(handle)
+        expect(yield* restarts).toEqual({ stopped: ["web"], started: ["web"] })
+        expect((yield* sent).map((alert) => alert.body.split("\n").slice(2))).toEqual([[
+          "web is in RUNNING state, restarting",
+          "web restarted"
+        ]])
+      }).pipe(Effect.provide(services([web], lines)))
+    }))
+
+  it.scoped("--grace with several processes: the young one is spared, the others restarted, the report says so", () =>
+    Effect.gen(function*() {
+      const supervisor = yield* SupervisorTest
+      yield* TestClock.adjust("10 minutes")
+      yield* supervisor.updateProcess("api", { start: 600 - 5 })
+      const handle = yield* httpok({ ...base, programs: programs("web", "api"), grace: Duration.seconds(30) })
+      yield* failing
+      yield* tickOnce(handle)
+      expect(yield* restarts).toEqual({ stopped: ["web"], started: ["web"] })
+      const [alert] = yield* sent
+      expect(alert?.body.split("\n").slice(1)).toEqual([
+        "Restarting selected processes ['web', 'api']",
+        "web is in RUNNING state, restarting",
+        "web restarted",
+        "api is in RUNNING state but up only 5s (--grace 30s), NOT restarting"
+      ])
+      expect(alert?.processes).toEqual(["web:web"])
+    }).pipe(Effect.provide(services([web, { name: "api" }]))))
+
+  it.scoped("--max-restarts 2 --restart-window 10m: two restarts, then one alert and no more restarts until the window has passed", () =>
+    Effect.gen(function*() {
+      const handle = yield* httpok({
+        ...base,
+        programs: programs("web"),
+        restartLimit: { max: 2, window: Duration.minutes(10) }
+      })
+      yield* failing
+      for (let i = 0; i < 5; i++) {
+        yield* tickOnce(handle)
+        yield* TestClock.adjust("5 seconds")
+      }
+      expect(yield* restarts).toEqual({ stopped: ["web", "web"], started: ["web", "web"] })
+      const alerts = yield* sent
+      expect(alerts.map((alert) => alert.subject)).toEqual([
+        `httpok: ${HEALTH}: bad status returned`,
+        `httpok: ${HEALTH}: bad status returned`,
+        `httpok: ${HEALTH}: restart limit reached`
+      ])
+      expect(alerts[2]).toEqual({
+        plugin: "httpok",
+        subject: `httpok: ${HEALTH}: restart limit reached`,
+        body: [
+          `status contacting ${HEALTH}: 500 Internal Server Error`,
+          `Not restarting web: it was restarted 2 times within 10m (--max-restarts 2 --restart-window 10m). Restarts resume at ${
+            formatAsctime(Duration.toMillis("10 minutes"))
+          } if the check still fails.`
+        ].join("\n"),
+        processes: ["web:web"]
+      })
+
+      // The first restart (at 0) leaves the window at 10m: restarts resume.
+      yield* TestClock.setTime(Duration.toMillis("10 minutes"))
+      yield* tickOnce(handle)
+      expect((yield* restarts).started).toHaveLength(3)
+      expect((yield* sent).slice(3).map((alert) => alert.subject)).toEqual([`httpok: ${HEALTH}: bad status returned`])
+    }).pipe(Effect.provide(services([web]))))
+
+  it.scoped("the restart limit with -n and -a: one alert naming every process held, with -n's name in the subject", () =>
+    Effect.gen(function*() {
+      const handle = yield* httpok({
+        ...base,
+        any: true,
+        name: "shop",
+        restartLimit: { max: 1, window: Duration.hours(1) }
+      })
+      yield* failing
+      yield* tickOnce(handle)
+      yield* tickOnce(handle)
+      yield* tickOnce(handle)
+      const alerts = yield* sent
+      expect(alerts).toHaveLength(2)
+      expect(alerts[1]?.subject).toBe(`httpok [shop]: ${HEALTH}: restart limit reached`)
+      expect(alerts[1]?.body.split("\n").slice(1).map((line) => line.replace(/ Restarts resume.*/, ""))).toEqual([
+        "Not restarting web: it was restarted 1 time within 1h (--max-restarts 1 --restart-window 1h).",
+        "Not restarting api:api_0: it was restarted 1 time within 1h (--max-restarts 1 --restart-window 1h)."
+      ])
+      expect(alerts[1]?.processes).toEqual(["web:web", "api:api_0"])
+    }).pipe(Effect.provide(services([web, { name: "api_0", group: "api" }]))))
 })

@@ -294,3 +294,112 @@ describe("memmon", () => {
       expect(yield* Effect.flatMap(SupervisorTest, (sv) => sv.calls)).toEqual([])
     }).pipe(Effect.provide(setup([{ name: "a", pid: 1 }], [{ pid: 1, rss: 2 }]))))
 })
+
+describe("memmon operator safety (--failures, --grace, --max-restarts)", () => {
+  const hog = { name: "hog", group: "web", pid: 101 }
+  /** One tick; then the restarted hog (new pid) is as big as before, and delivery gets its moment. */
+  const tickAndRegrow = (handle: (event: Event) => Effect.Effect<void>) =>
+    Effect.gen(function*() {
+      yield* handle(tick)
+      const { pid } = yield* Effect.flatMap(SupervisorTest, (sv) => sv.process("web:hog"))
+      yield* Effect.flatMap(ProcessMemoryTest, (m) => m.setRss(pid, 60 * MB))
+      yield* TestClock.adjust("10 millis")
+    })
+  const sent = Effect.flatMap(NotifierTest, (test) => test.sent)
+
+  it.scoped("--failures 3: restarts only at the third tick in a row over the limit; a tick under it starts the count again", () => {
+    const lines: Array<string> = []
+    return Effect.gen(function*() {
+      const handle = yield* memmon(options({ p: { hog: 20 * MB }, failures: 3 }))
+      const memory = yield* ProcessMemoryTest
+      yield* handle(tick)
+      yield* handle(tick)
+      yield* memory.setRss(101, MB)
+      yield* handle(tick)
+      yield* memory.setRss(101, 60 * MB)
+      yield* handle(tick)
+      yield* handle(tick)
+      expect(yield* stopped).toEqual([])
+      expect(logged(lines)).toContain(`web:hog is over its limit (tick 2 of 3 in a row, --failures 3), not restarting yet`)
+      yield* handle(tick)
+      yield* TestClock.adjust("10 millis")
+      expect(yield* stopped).toEqual([["web:hog", true]])
+      // The mail is the original's, unchanged.
+      expect((yield* sent).map((alert) => alert.subject)).toEqual(["memmon: process web:hog restarted"])
+    }).pipe(Effect.provide(setup([hog], [{ pid: 101, rss: 60 * MB }], lines)))
+  })
+
+  it.scoped("--failures counts ticks of one process instance: a new pid starts afresh", () =>
+    Effect.gen(function*() {
+      const handle = yield* memmon(options({ p: { hog: 20 * MB }, failures: 2 }))
+      yield* handle(tick)
+      const sv = yield* SupervisorTest
+      yield* sv.updateProcess("web:hog", { pid: 202 })
+      yield* Effect.flatMap(ProcessMemoryTest, (m) => m.setRss(202, 60 * MB))
+      yield* handle(tick)
+      expect(yield* stopped).toEqual([])
+      yield* handle(tick)
+      expect(yield* stopped).toEqual([["web:hog", true]])
+    }).pipe(Effect.provide(setup([hog], [{ pid: 101, rss: 60 * MB }]))))
+
+  it.scoped("--grace: a process up for less is not restarted; at the first tick after, it is", () => {
+    const lines: Array<string> = []
+    return Effect.gen(function*() {
+      const handle = yield* memmon(options({ p: { hog: 20 * MB }, grace: Duration.minutes(2) }))
+      yield* TestClock.adjust("119 seconds")
+      yield* handle(tick)
+      expect(yield* stopped).toEqual([])
+      expect(logged(lines)).toContain("web:hog is over its limit but up only 119s (--grace 2m), not restarting yet")
+      yield* TestClock.adjust("1 second")
+      yield* handle(tick)
+      expect(yield* stopped).toEqual([["web:hog", true]])
+    }).pipe(Effect.provide(setup([hog], [{ pid: 101, rss: 60 * MB }], lines)))
+  })
+
+  it.scoped("--max-restarts 2 --restart-window 10m: two restarts, one alert, then none until the window has passed", () => {
+    const lines: Array<string> = []
+    return Effect.gen(function*() {
+      const handle = yield* memmon(options({
+        p: { hog: 20 * MB },
+        name: "prod",
+        restartLimit: { max: 2, window: Duration.minutes(10) }
+      }))
+      for (let i = 0; i < 5; i++) {
+        yield* tickAndRegrow(handle)
+        yield* TestClock.adjust("1 minute")
+      }
+      expect(yield* stopped).toHaveLength(2)
+      const alerts = yield* sent
+      expect(alerts.map((alert) => alert.subject)).toEqual([
+        "memmon [prod]: process web:hog restarted",
+        "memmon [prod]: process web:hog restarted",
+        "memmon [prod]: process web:hog restart limit reached"
+      ])
+      // Held at the third tick (2 min in); the first restart (at 0) leaves the window at 10 min.
+      expect(alerts[2]?.body).toBe(
+        `memmon did not restart the process named web:hog at ${ctime(Duration.toMillis("2 minutes"))}` +
+          ` although it was consuming too much memory (${60 * MB} bytes RSS): it was restarted 2 times within 10m` +
+          ` (--max-restarts 2 --restart-window 10m). Restarts resume at ${
+            ctime(Duration.toMillis("10 minutes"))
+          } if it is still over its limit.`
+      )
+      expect(alerts[2]?.processes).toEqual(["web:hog"])
+      expect(logged(lines)).toContain(
+        "web:hog is over its limit but was restarted 2 times within 10m (--max-restarts 2 --restart-window 10m), not restarting"
+      )
+      // The restart at 0 leaves the window at 10m.
+      yield* TestClock.setTime(Duration.toMillis("10 minutes"))
+      yield* tickAndRegrow(handle)
+      expect(yield* stopped).toHaveLength(3)
+      expect(logged(lines)).toContain("web:hog: the restart limit has passed, restarting it again")
+    }).pipe(Effect.provide(setup([hog], [{ pid: 101, rss: 60 * MB }], lines)))
+  })
+
+  it.scoped("defaults keep the original: a restart at every tick over the limit", () =>
+    Effect.gen(function*() {
+      const handle = yield* memmon(options({ p: { hog: 20 * MB } }))
+      for (let i = 0; i < 4; i++) yield* tickAndRegrow(handle)
+      expect(yield* stopped).toHaveLength(4)
+      expect(yield* sent).toHaveLength(4)
+    }).pipe(Effect.provide(setup([hog], [{ pid: 101, rss: 60 * MB }]))))
+})
