@@ -1,7 +1,8 @@
-// Bundles the CLI into dist/superlance.js (one file plus lazily loaded chunks), and the library
-// entry into dist/index.js with its dependencies left as imports.
+// Bundles the CLI into dist/superlance.js (one file plus lazily loaded chunks), the library entry
+// into dist/index.js with its dependencies left as imports, and the CLI's startup snapshot.
 import { build } from "esbuild"
 import { rm } from "node:fs/promises"
+import { buildSnapshot } from "./snapshot.js"
 
 // Old chunks go; the entry files are overwritten in place (never missing while a build runs).
 await rm("dist/chunks", { recursive: true, force: true })
@@ -19,3 +20,6 @@ await build({
 })
 
 await build({ ...common, entryPoints: { index: "src/index.ts" }, outdir: "dist", packages: "external" })
+
+// The same CLI as a V8 startup snapshot, which the launcher prefers (scripts/snapshot.js).
+await buildSnapshot()

@@ -80,12 +80,13 @@ const notifierLayer = (
 export const serve = <R, E>(
   plugin: string,
   makeHandler: (env: ListenerEnv) => Effect.Effect<(event: Event) => Effect.Effect<void>, never, R | Scope.Scope>,
-  services: Layer.Layer<Exclude<R, Scope.Scope>, E>
+  services: Layer.Layer<Exclude<R, Scope.Scope>, E>,
+  options?: Listener.Options
 ): Effect.Effect<void, NotAListener | ProtocolError | E> =>
   Effect.gen(function*() {
     const env = yield* listenerEnv(plugin)
     yield* Effect.logDebug(`${plugin} started, supervisord at ${env.serverUrl}`)
-    yield* Effect.scoped(Effect.flatMap(makeHandler(env), Listener.run)).pipe(
+    yield* Effect.scoped(Effect.flatMap(makeHandler(env), (handler) => Listener.run(handler, options))).pipe(
       Effect.provide(Layer.merge(services, ListenerIO.layer))
     )
   })
@@ -116,11 +117,15 @@ export class SupervisorUnusable extends Data.TaggedError("SupervisorUnusable")<{
 const tailLayer = (lines: number | undefined) =>
   lines === undefined ? LogTail.layerNone : LogTail.layer({ lines }).pipe(Layer.provide(supervisorLayer))
 
+/** The only event crashmail acts on: TICKs and other states are acknowledged without waking it. */
+export const crashmailAccepts = Listener.onlyEvents("PROCESS_STATE_EXITED")
+
 export const crashmail = (config: CrashmailConfig) =>
   serve(
     "crashmail",
     () => crashmailPlugin(config),
-    Layer.merge(alertsLayer("crashmail", config.mail, config.receivers, config.host), tailLayer(config.tail))
+    Layer.merge(alertsLayer("crashmail", config.mail, config.receivers, config.host), tailLayer(config.tail)),
+    { accepts: crashmailAccepts }
   )
 
 const batch = (plugin: BatchPlugin) => (config: BatchConfig) =>

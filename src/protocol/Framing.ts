@@ -50,8 +50,30 @@ export const parseTokens = (line: string): Record<string, string> => {
 
 const decodeHeader = Schema.decodeUnknownEither(Header, { onExcessProperty: "ignore" })
 
-const parseHeader = (line: string): Either.Either<Header, ProtocolError> =>
-  Either.mapLeft(decodeHeader(parseTokens(line)), (error) =>
+/** supervisord's own header: these fields in this order (supervisor/events.py), numbers as digits. */
+const SUPERVISORD_HEADER =
+  /^ver:(\S*) server:(\S*) serial:(\d{1,15}) pool:(\S*) poolserial:(\d{1,15}) eventname:(\S+) len:(\d{1,15})$/
+
+/**
+ * The header as supervisord writes it is read with one regular expression: this runs for every
+ * event. Anything else (other order, extra fields) goes through the Schema, which decides and explains.
+ */
+const parseHeader = (line: string): Either.Either<Header, ProtocolError> => {
+  const m = SUPERVISORD_HEADER.exec(line)
+  if (m === null) return decodeHeaderOrExplain(line, parseTokens(line))
+  return Either.right({
+    ver: m[1]!,
+    server: m[2]!,
+    serial: Number(m[3]),
+    pool: m[4]!,
+    poolserial: Number(m[5]),
+    eventname: m[6]!,
+    len: Number(m[7])
+  })
+}
+
+const decodeHeaderOrExplain = (line: string, tokens: Record<string, string>): Either.Either<Header, ProtocolError> =>
+  Either.mapLeft(decodeHeader(tokens), (error) =>
     new ProtocolError({
       reason: "BadHeader",
       message: `event header out of step with supervisord: ${JSON.stringify(truncate(line))} (${
@@ -61,33 +83,86 @@ const parseHeader = (line: string): Either.Either<Header, ProtocolError> =>
 
 const truncate = (text: string): string => (text.length > 200 ? `${text.slice(0, 200)}…` : text)
 
+const STREAM = { stream: true } as const
+
+/** supervisord's header checked whole, capturing only what passing over its event takes. */
+const SKIMMED = /^ver:\S* server:\S* serial:\d{1,15} pool:\S* poolserial:\d{1,15} eventname:(\S+) len:(\d{1,15})$/
+
 /**
- * Incremental decoder state. Text is decoded from UTF-8 with `stream: true`, so a multi-byte
- * character split across chunks arrives whole; code points are then counted on the JS string.
+ * Incremental decoder: bytes go in with `push`, frames come out one at a time with `next`, so a
+ * listener decodes a header only when it is ready for that event. Text is decoded from UTF-8 with
+ * `stream: true`, so a multi-byte character split across chunks arrives whole; code points are
+ * then counted on the JS string.
  */
-class FrameDecoder {
+export class FrameDecoder {
   private readonly utf8 = new TextDecoder("utf-8")
   private buffer = ""
   private header: Header | undefined = undefined
+  /** The header line and payload length of an event being passed over (undecoded). */
+  private skipping: string | undefined = undefined
+  private skippingLen = 0
   /** Progress through the current payload, kept so long payloads are scanned once. */
   private scannedUnits = 0
   private scannedCodePoints = 0
 
-  /** The frames the bytes complete, and the error that stops the stream after them, if any. */
-  push(bytes: Uint8Array): { readonly frames: ReadonlyArray<Frame>; readonly error?: ProtocolError } {
-    this.buffer += this.utf8.decode(bytes, { stream: true })
-    const frames: Array<Frame> = []
-    const error = this.drainInto(frames)
-    return error === undefined ? { frames } : { frames, error }
+  /** Bytes, or text already decoded from UTF-8 (as a stream with an encoding gives it). */
+  push(input: Uint8Array | string): void {
+    this.buffer += typeof input === "string" ? input : this.utf8.decode(input, STREAM)
   }
 
+  /**
+   * The next complete frame, the error that puts the stream out of step, or undefined for more
+   * input. An event whose name `skip` picks is passed over without being decoded: "skipped".
+   */
+  next(skip?: (eventName: string) => boolean): Frame | ProtocolError | "skipped" | undefined {
+    if (this.header === undefined && this.skipping === undefined) {
+      const newline = this.buffer.indexOf("\n")
+      if (newline === -1) {
+        return this.buffer.length > MAX_HEADER_LENGTH
+          ? new ProtocolError({
+            reason: "HeaderTooLong",
+            message: `event header longer than ${MAX_HEADER_LENGTH} characters: out of step with supervisord`
+          })
+          : undefined
+      }
+      const line = this.buffer.slice(0, newline)
+      const skimmed = skip === undefined ? null : SKIMMED.exec(line)
+      if (skip !== undefined && skimmed !== null && skip(skimmed[1]!)) {
+        this.skipping = line
+        this.skippingLen = Number(skimmed[2])
+      } else {
+        const header = parseHeader(line)
+        if (Either.isLeft(header)) return header.left
+        // A header in another form than supervisord's is decoded first, then passed over all the same.
+        if (skimmed === null && skip?.(header.right.eventname) === true) {
+          this.skipping = line
+          this.skippingLen = header.right.len
+        } else this.header = header.right
+      }
+      this.buffer = this.buffer.slice(newline + 1)
+      this.scannedUnits = 0
+      this.scannedCodePoints = 0
+    }
+    const header = this.header
+    const end = this.payloadEnd(header === undefined ? this.skippingLen : header.len)
+    if (end === undefined) return undefined
+    const payload = header === undefined ? "" : this.buffer.slice(0, end)
+    this.buffer = this.buffer.slice(end)
+    this.header = undefined
+    this.skipping = undefined
+    return header === undefined ? "skipped" : { header, payload }
+  }
+
+  /** Called at the end of input: an error when it ended inside an event. */
   end(): ProtocolError | undefined {
     this.buffer += this.utf8.decode()
-    if (this.header !== undefined) {
+    // Only now is the header of an event being passed over decoded, for the message.
+    const inside = this.header ?? (this.skipping === undefined ? undefined : Either.getOrUndefined(parseHeader(this.skipping)))
+    if (inside !== undefined) {
       return new ProtocolError({
         reason: "TruncatedPayload",
         message:
-          `stdin ended inside the payload of ${this.header.eventname} (serial ${this.header.serial}): expected ${this.header.len} characters`
+          `stdin ended inside the payload of ${inside.eventname} (serial ${inside.serial}): expected ${inside.len} characters`
       })
     }
     if (this.buffer.length > 0) {
@@ -97,34 +172,6 @@ class FrameDecoder {
       })
     }
     return undefined
-  }
-
-  private drainInto(frames: Array<Frame>): ProtocolError | undefined {
-    for (;;) {
-      if (this.header === undefined) {
-        const newline = this.buffer.indexOf("\n")
-        if (newline === -1) {
-          if (this.buffer.length > MAX_HEADER_LENGTH) {
-            return new ProtocolError({
-              reason: "HeaderTooLong",
-              message: `event header longer than ${MAX_HEADER_LENGTH} characters: out of step with supervisord`
-            })
-          }
-          return undefined
-        }
-        const header = parseHeader(this.buffer.slice(0, newline))
-        if (Either.isLeft(header)) return header.left
-        this.header = header.right
-        this.buffer = this.buffer.slice(newline + 1)
-        this.scannedUnits = 0
-        this.scannedCodePoints = 0
-      }
-      const end = this.payloadEnd(this.header.len)
-      if (end === undefined) return undefined
-      frames.push({ header: this.header, payload: this.buffer.slice(0, end) })
-      this.buffer = this.buffer.slice(end)
-      this.header = undefined
-    }
   }
 
   /** The UTF-16 index after `len` code points, or undefined while the buffer is short. */
@@ -154,9 +201,13 @@ export const frames = <E, R>(input: Stream.Stream<Uint8Array, E, R>): Stream.Str
     return input.pipe(
       // Frames before a bad header are still handled (and acknowledged) before the stream fails.
       Stream.flatMap((bytes) => {
-        const { error, frames } = decoder.push(bytes)
-        const complete = Stream.fromIterable(frames)
-        return error === undefined ? complete : Stream.concat(complete, Stream.fail(error))
+        decoder.push(bytes)
+        const complete: Array<Frame> = []
+        for (let next = decoder.next(); next !== undefined; next = decoder.next()) {
+          if (next instanceof ProtocolError) return Stream.concat(Stream.fromIterable(complete), Stream.fail(next))
+          if (next !== "skipped") complete.push(next)
+        }
+        return Stream.fromIterable(complete)
       }),
       Stream.concat(leftover)
     )

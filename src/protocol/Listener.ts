@@ -6,13 +6,14 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
-import * as Stream from "effect/Stream"
 import { decodeEvent, type Event } from "./Event.js"
-import { type Frame, frames, type ProtocolError } from "./Framing.js"
+import { type Frame, FrameDecoder, ProtocolError } from "./Framing.js"
 import { ListenerIO } from "./ListenerIO.js"
 
 export const READY = "READY\n"
 export const OK = "RESULT 2\nOK"
+/** OK + READY in one write; a literal, so every event writes the same flat string. */
+const ACK = "RESULT 2\nOKREADY\n"
 
 /**
  * How long an event already being handled may run on after SIGTERM or the end of stdin.
@@ -22,19 +23,92 @@ export const IN_FLIGHT_GRACE = Duration.seconds(8)
 
 export type Handler<E, R> = (event: Event) => Effect.Effect<void, E, R>
 
+export interface Options {
+  /**
+   * The events the handler acts on, by supervisord's event name; by default all. Any other event
+   * is acknowledged as it arrives, without decoding its payload or waking a fiber: supervisord
+   * sends a listener every event of the types it subscribed to, and most are ignored.
+   */
+  readonly accepts?: (eventName: string) => boolean
+}
+
+/** `accepts` for a fixed set of event names. */
+export const onlyEvents = (...names: ReadonlyArray<string>): (eventName: string) => boolean => {
+  const set = new Set(names)
+  return (eventName) => set.has(eventName)
+}
+
 /**
  * Runs a handler for every event until stdin ends. A failing handler is logged and the event is
  * still acknowledged, so one bad event never stalls supervisord's queue; an out-of-step stream
  * fails with ProtocolError, and the caller exits non-zero so supervisord restarts the listener.
+ *
+ * When the listener is told to stop (SIGTERM interrupts the main fiber), an event already being
+ * handled may finish and be acknowledged, for at most IN_FLIGHT_GRACE; only then is it
+ * interrupted. An event handled but not acknowledged would be sent again to the next listener.
+ * One worker fiber handles the events for the listener's lifetime (not a fiber per event: this
+ * runs for every event supervisord sends).
  */
-export const run = <E, R>(handler: Handler<E, R>): Effect.Effect<void, ProtocolError, R | ListenerIO> =>
+export const run = <E, R>(
+  handler: Handler<E, R>,
+  options?: Options
+): Effect.Effect<void, ProtocolError, R | ListenerIO> =>
   Effect.gen(function*() {
     const io = yield* ListenerIO
-    yield* io.write(READY)
-    yield* frames(io.input).pipe(
-      Stream.runForEach((frame) =>
-        finishInFlight(handle(frame, handler).pipe(Effect.zipRight(io.write(OK + READY))))
-      )
+    const accepts = options?.accepts
+    const decoder = new FrameDecoder()
+    const acknowledge = io.write(ACK)
+    /** The next event for the handler, or the error that ends the stream, once decoded. */
+    let pending: Frame | ProtocolError | undefined
+    let stopping = false
+    let handling = false
+
+    const skip = accepts === undefined ? undefined : (eventName: string) => !accepts(eventName)
+    // Plain code on purpose: it runs as input arrives, for every event.
+    const nextAccepted = (): Frame | ProtocolError | undefined => {
+      for (;;) {
+        const next = decoder.next(skip)
+        if (next !== "skipped") return next
+        io.unsafeWrite(ACK)
+      }
+    }
+    const consume = (input: Uint8Array | string): boolean => {
+      decoder.push(input)
+      pending = nextAccepted()
+      return pending !== undefined
+    }
+
+    const worker = Effect.gen(function*() {
+      yield* io.write(READY)
+      while (!stopping) {
+        const next = pending ?? nextAccepted()
+        pending = undefined
+        if (next === undefined) {
+          if (yield* io.read(consume)) continue
+          const error = decoder.end()
+          return error === undefined ? undefined : yield* Effect.fail(error)
+        }
+        if (next instanceof ProtocolError) return yield* Effect.fail(next)
+        handling = true
+        yield* handle(next, handler)
+        yield* acknowledge
+        handling = false
+      }
+    })
+
+    const fiber = yield* Effect.forkDaemon(worker)
+    yield* Fiber.join(fiber).pipe(
+      Effect.onInterrupt(() => {
+        stopping = true
+        // Waiting for input: nothing is lost by stopping now.
+        if (!handling) return Fiber.interrupt(fiber)
+        return Fiber.await(fiber).pipe(
+          Effect.interruptible,
+          Effect.timeout(IN_FLIGHT_GRACE),
+          Effect.ignore,
+          Effect.zipRight(Fiber.interrupt(fiber))
+        )
+      })
     )
   })
 
@@ -63,25 +137,3 @@ const describe = (cause: Cause.Cause<unknown>): string => {
   }
   return Cause.pretty(cause)
 }
-
-/**
- * Lets an event's work and its acknowledgement finish when the listener is told to stop while it
- * runs (SIGTERM interrupts the main fiber), for at most IN_FLIGHT_GRACE; only then is it
- * interrupted. An event handled but not acknowledged would be sent again to the next listener.
- */
-const finishInFlight = <R>(work: Effect.Effect<void, never, R>): Effect.Effect<void, never, R> =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.gen(function*() {
-      const fiber = yield* Effect.forkDaemon(restore(work))
-      yield* restore(Fiber.join(fiber)).pipe(
-        Effect.onInterrupt(() =>
-          Fiber.await(fiber).pipe(
-            Effect.interruptible,
-            Effect.timeout(IN_FLIGHT_GRACE),
-            Effect.ignore,
-            Effect.zipRight(Fiber.interrupt(fiber))
-          )
-        )
-      )
-    })
-  )

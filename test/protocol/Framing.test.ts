@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Either, Stream } from "effect"
-import { type Frame, frames, MAX_HEADER_LENGTH, ProtocolError } from "../../src/protocol/Framing.js"
+import { type Frame, FrameDecoder, frames, MAX_HEADER_LENGTH, ProtocolError } from "../../src/protocol/Framing.js"
 import { envelope } from "../support/envelope.js"
 
 const encoder = new TextEncoder()
@@ -49,6 +49,24 @@ describe("frames", () => {
       expect(result[0]!.header).toMatchObject({ ver: "3.0", server: "supervisor", serial: 10, pool: "listener" })
     }))
 
+  it.effect("reads a header the same whatever the order and spacing of its fields", () =>
+    Effect.gen(function*() {
+      const usual = "ver:3.0 server:supervisor serial:21 pool:mail poolserial:7 eventname:TICK_5 len:4\nwhen"
+      const shuffled = "len:4  eventname:TICK_5 poolserial:7 pool:mail serial:21 server:supervisor ver:3.0 extra:x\nwhen"
+      const [a] = yield* decodeChunks([encoder.encode(usual)])
+      const [b] = yield* decodeChunks([encoder.encode(shuffled)])
+      expect(a).toEqual(b)
+      expect(a!.header).toEqual({
+        ver: "3.0",
+        server: "supervisor",
+        serial: 21,
+        pool: "mail",
+        poolserial: 7,
+        eventname: "TICK_5",
+        len: 4
+      })
+    }))
+
   it.effect("accepts an empty payload", () =>
     Effect.gen(function*() {
       const result = yield* decodeChunks([encoder.encode(envelope("SUPERVISOR_STATE_CHANGE_RUNNING", "", 1))])
@@ -89,3 +107,39 @@ describe("frames", () => {
       expect(Either.isRight(result)).toBe(true)
     }))
 })
+
+describe("FrameDecoder.next(skip)", () => {
+  const drain = (decoder: FrameDecoder, skip: (name: string) => boolean) => {
+    const out: Array<string> = []
+    for (let next = decoder.next(skip); next !== undefined; next = decoder.next(skip)) {
+      out.push(next === "skipped" ? "skipped" : next instanceof ProtocolError ? next.reason : next.header.eventname)
+      if (next instanceof ProtocolError) break
+    }
+    return out
+  }
+  const isTick = (name: string) => name.startsWith("TICK_")
+
+  it("passes over the events it picks, whatever their payload, and keeps the others whole", () => {
+    const input = envelope("TICK_5", "when:soon", 1) + envelope("PROCESS_LOG_STDOUT", "processname:a\n😀", 2) +
+      "len:3 eventname:TICK_60 ver:3.0 server:s serial:3 pool:p poolserial:3\nabc" + envelope("TICK_60", "when:1", 4)
+    const bytes = encoder.encode(input)
+    for (let at = 0; at <= bytes.length; at += 7) {
+      const decoder = new FrameDecoder()
+      decoder.push(bytes.subarray(0, at))
+      const first = drain(decoder, isTick)
+      decoder.push(bytes.subarray(at))
+      expect([...first, ...drain(decoder, isTick)]).toEqual(["skipped", "PROCESS_LOG_STDOUT", "skipped", "skipped"])
+    }
+  })
+
+  it("still stops at a bad header, and names an event it was passing over when input ends inside it", () => {
+    const bad = new FrameDecoder()
+    bad.push(envelope("TICK_5", "when:1") + "ver:3.0 serial:x eventname:TICK_5 len:1\nx")
+    expect(drain(bad, isTick)).toEqual(["skipped", "BadHeader"])
+    const cut = new FrameDecoder()
+    cut.push(envelope("TICK_60", "when:1700000000", 9).slice(0, -3))
+    expect(drain(cut, isTick)).toEqual([])
+    expect(cut.end()?.message).toBe("stdin ended inside the payload of TICK_60 (serial 9): expected 15 characters")
+  })
+})
+

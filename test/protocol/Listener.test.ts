@@ -41,6 +41,33 @@ describe("Listener.run", () => {
       expect(logs).toEqual(["ERROR: TICK_5 (serial 1) failed: mail server refused"])
     }))
 
+  it.effect("acknowledges the events a handler does not accept without running it, in order", () =>
+    Effect.gen(function*() {
+      const exited = processState("EXITED", { name: "a", expected: 0, pid: 3 })
+      // A bad payload in an ignored event is never decoded, so never logged.
+      const test = yield* ListenerIO.makeTest([tick(5) + exited + envelope("TICK_60", "when:soon"), tick(60) + exited])
+      const logs: Array<string> = []
+      const seen: Array<string> = []
+      yield* Listener.run(
+        (event) => test.written.pipe(Effect.map((written) => seen.push(`${event.eventName} after ${written.length} writes`))),
+        { accepts: Listener.onlyEvents("PROCESS_STATE_EXITED") }
+      ).pipe(Effect.provide(Layer.merge(test.layer, Logging.captureLayer(logs))))
+      expect(yield* test.written).toEqual(["READY\n", ACK, ACK, ACK, ACK, ACK])
+      expect(seen).toEqual(["PROCESS_STATE_EXITED after 2 writes", "PROCESS_STATE_EXITED after 5 writes"])
+      expect(logs).toEqual([])
+    }))
+
+  it.effect("still fails on an out-of-step stream after ignored events", () =>
+    Effect.gen(function*() {
+      const test = yield* ListenerIO.makeTest([tick(5) + tick(60), "garbage\n"])
+      const error = yield* Listener.run(() => Effect.void, { accepts: () => false }).pipe(
+        Effect.provide(test.layer),
+        Effect.flip
+      )
+      expect(error.reason).toBe("BadHeader")
+      expect(yield* test.written).toEqual(["READY\n", ACK, ACK])
+    }))
+
   it.effect("logs and acknowledges a payload that parses badly", () =>
     Effect.gen(function*() {
       const test = yield* ListenerIO.makeTest([envelope("TICK_5", "when:soon"), tick(5)])

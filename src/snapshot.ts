@@ -1,0 +1,19 @@
+/**
+ * The entry of the V8 startup snapshot that `npm run build` makes (`node --build-snapshot`, see
+ * scripts/snapshot.js): the modules are loaded and initialised when the snapshot is built, so a
+ * command starts by deserialising that heap instead of parsing and running a megabyte of
+ * JavaScript. The launcher (bin/superlance.js) passes its own path where a script's would be, so
+ * the invoked name still picks the subcommand.
+ */
+import * as Effect from "effect/Effect"
+import { startupSnapshot } from "node:v8"
+import { invokedName, program, start } from "./start.js"
+
+if (startupSnapshot.isBuildingSnapshot()) {
+  // crashmail starts once while the snapshot is built (the build script gives it an empty stdin
+  // and a SUPERVISOR_SERVER_URL): the functions on a listener's start path are then compiled in
+  // the snapshot rather than at every start. Everything it opened is closed before the snapshot.
+  void Effect.runPromise(program(["crashmail"], "superlance"))
+}
+
+startupSnapshot.setDeserializeMainFunction(() => start(process.argv.slice(2), invokedName(process.argv[1])))
