@@ -16,6 +16,7 @@ import { createServer as createHttpServer, type IncomingHttpHeaders, type Incomi
 import { createServer as createHttpsServer } from "node:https"
 import type { Socket } from "node:net"
 import { selfSignedCertificate } from "./tls.js"
+import { waitForCount } from "./waitForCount.js"
 
 export interface Reply {
   /** Default 200. */
@@ -127,28 +128,7 @@ export const start = async (options: Options = {}): Promise<HttpFixture & { read
     })
 
   const waitForRequests = (count: number, timeout: Duration.DurationInput = "5 seconds") =>
-    Effect.async<ReadonlyArray<RecordedRequest>, Error>((resume) => {
-      const check = () => {
-        if (requests.length < count) return
-        waiters.delete(check)
-        clearTimeout(timer)
-        resume(Effect.succeed([...requests]))
-      }
-      const timer = setTimeout(() => {
-        waiters.delete(check)
-        resume(Effect.fail(
-          new Error(`expected ${count} request(s) at the test HTTP server within ${
-            Duration.format(timeout)
-          }, got ${requests.length}`)
-        ))
-      }, Duration.toMillis(timeout))
-      waiters.add(check)
-      check()
-      return Effect.sync(() => {
-        waiters.delete(check)
-        clearTimeout(timer)
-      })
-    })
+    waitForCount(requests, waiters, count, timeout, "request(s) at the test HTTP server")
 
   await listen()
   return {

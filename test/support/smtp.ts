@@ -17,6 +17,7 @@ import type { Socket } from "node:net"
 import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from "smtp-server"
 import { type ParsedMessage, parseMessage } from "./mailMessage.js"
 import { selfSignedCertificate } from "./tls.js"
+import { waitForCount } from "./waitForCount.js"
 
 export interface ReceivedMessage extends ParsedMessage {
   /** MAIL FROM of the envelope; "" for the null sender `<>`. */
@@ -188,28 +189,7 @@ export const start = async (options: Options = {}): Promise<SmtpFixture & { read
     })
 
   const waitForMessages = (count: number, timeout: Duration.DurationInput = "5 seconds") =>
-    Effect.async<ReadonlyArray<ReceivedMessage>, Error>((resume) => {
-      const check = () => {
-        if (messages.length < count) return
-        waiters.delete(check)
-        clearTimeout(timer)
-        resume(Effect.succeed([...messages]))
-      }
-      const timer = setTimeout(() => {
-        waiters.delete(check)
-        resume(Effect.fail(
-          new Error(`expected ${count} message(s) at the test SMTP server within ${
-            Duration.format(timeout)
-          }, got ${messages.length}`)
-        ))
-      }, Duration.toMillis(timeout))
-      waiters.add(check)
-      check()
-      return Effect.sync(() => {
-        waiters.delete(check)
-        clearTimeout(timer)
-      })
-    })
+    waitForCount(messages, waiters, count, timeout, "message(s) at the test SMTP server")
 
   await listen()
   return {
