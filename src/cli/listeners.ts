@@ -19,7 +19,7 @@ import type { MailConfig } from "../config/mail.js"
 import type { MemmonConfig } from "../config/memmon.js"
 import type { Receivers } from "../config/receivers.js"
 import { type BatchPlugin, batchListener } from "../plugins/batch.js"
-import { crashmail as crashmailPlugin } from "../plugins/crashmail.js"
+import { crashmailAccepts, crashmail as crashmailPlugin } from "../plugins/crashmail.js"
 import { crashmailbatch as crashmailbatchPlugin } from "../plugins/crashmailbatch.js"
 import { crashsms as crashsmsPlugin } from "../plugins/crashsms.js"
 import { fatalmailbatch as fatalmailbatchPlugin } from "../plugins/fatalmailbatch.js"
@@ -116,9 +116,6 @@ export class SupervisorUnusable extends Data.TaggedError("SupervisorUnusable")<{
 /** `--tail N` reads logs through supervisord; without it no supervisord connection is made. */
 const tailLayer = (lines: number | undefined) =>
   lines === undefined ? LogTail.layerNone : LogTail.layer({ lines }).pipe(Layer.provide(supervisorLayer))
-
-/** The only event crashmail acts on: TICKs and other states are acknowledged without waking it. */
-export const crashmailAccepts = Listener.onlyEvents("PROCESS_STATE_EXITED")
 
 export const crashmail = (config: CrashmailConfig) =>
   serve(

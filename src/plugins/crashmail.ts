@@ -11,6 +11,10 @@ import type { Event } from "../protocol/Event.js"
 import { formatTail, LogTail } from "../services/LogTail.js"
 import * as RateLimit from "./RateLimit.js"
 import { fullName, type ProcessId, selectedByAny } from "./Selection.js"
+import { onlyEvents } from "../protocol/Listener.js"
+
+/** The only event crashmail acts on: TICKs and other states are acknowledged without waking it. */
+export const crashmailAccepts = onlyEvents("PROCESS_STATE_EXITED")
 
 export const crashmail = (
   config: Pick<CrashmailConfig, "programs" | "any" | "optionalHeader"> & Partial<Pick<CrashmailConfig, "rateLimit">>
