@@ -15,6 +15,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { protocolReader } from "./protocolReader.js"
 
 const STARTUPS = Number(process.argv[2] ?? 30)
 const EVENTS = Number(process.argv[3] ?? 10_000)
@@ -53,30 +54,10 @@ const tick = (serial) => {
 const start = (command) => {
   const spawnedAt = now()
   const child = spawn(command[0], command.slice(1), { env, stdio: ["pipe", "pipe", "pipe"] })
-  let stdout = ""
   let stderr = ""
-  let waiting
   child.stderr.setEncoding("utf8").on("data", (chunk) => (stderr += chunk))
-  child.stdout.setEncoding("utf8").on("data", (chunk) => {
-    stdout += chunk
-    waiting?.()
-  })
   const exited = new Promise((resolve) => child.on("close", resolve))
-  const read = (token) =>
-    new Promise((resolve, reject) => {
-      const check = () => {
-        const i = stdout.indexOf(token)
-        if (i !== -1) {
-          stdout = stdout.slice(i + token.length)
-          waiting = undefined
-          resolve()
-        } else if (child.exitCode !== null || child.signalCode !== null) {
-          reject(new Error(`${command.join(" ")} exited: ${stderr}`))
-        }
-      }
-      waiting = check
-      check()
-    })
+  const read = protocolReader(child, () => `${command.join(" ")}: ${stderr}`)
   return {
     ready: read("READY\n").then(() => now() - spawnedAt),
     event: async (serial) => {

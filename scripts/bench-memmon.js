@@ -10,6 +10,7 @@ import * as http from "node:http"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { protocolReader } from "./protocolReader.js"
 
 const TICKS = Number(process.argv[2] ?? 50)
 const PROGRAMS = Number(process.argv[3] ?? 100)
@@ -138,12 +139,6 @@ const measureMemmon = async (args) => {
     env: { ...process.env, SUPERVISOR_SERVER_URL: `unix://${socketPath}` },
     stdio: ["pipe", "pipe", "pipe"]
   })
-  let stdout = ""
-  let waiting
-  child.stdout.setEncoding("utf8").on("data", (chunk) => {
-    stdout += chunk
-    waiting?.()
-  })
   let rssLines = 0
   let errors = ""
   child.stderr.setEncoding("utf8").on("data", (chunk) => {
@@ -151,22 +146,7 @@ const measureMemmon = async (args) => {
     for (const line of chunk.split("\n")) if (/ERROR|Restarting/.test(line)) errors += `${line}\n`
   })
   const exited = new Promise((resolve) => child.on("close", resolve))
-  // Resolves once stdout holds `token`, consuming everything up to and including it.
-  const read = (token) =>
-    new Promise((resolve, reject) => {
-      const check = () => {
-        const i = stdout.indexOf(token)
-        if (i !== -1) {
-          stdout = stdout.slice(i + token.length)
-          waiting = undefined
-          resolve()
-        } else if (child.exitCode !== null) {
-          reject(new Error(`memmon exited: ${errors}`))
-        }
-      }
-      waiting = check
-      check()
-    })
+  const read = protocolReader(child, () => `memmon said: ${errors}`)
 
   await read("READY\n")
   const times = []

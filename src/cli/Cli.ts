@@ -11,52 +11,74 @@ import packageJson from "../../package.json" with { type: "json" }
 import { decodeBatch } from "../config/batch.js"
 import { decodeCrashmail } from "../config/crashmail.js"
 import { decodeHttpok } from "../config/httpok.js"
+import type { ConfigError } from "../config/fields.js"
 import { decodeMemmon } from "../config/memmon.js"
 import { decodeTestMail } from "../config/testMail.js"
 import { normalize } from "./argv.js"
 import { printError } from "./Console.js"
 import * as Listeners from "./listeners.js"
-import { toCommandConfig } from "./OptionTable.js"
+import { type OptionTable, type Raw, toCommandConfig } from "./OptionTable.js"
 import { type PluginName, tables, testMail as testMailTable } from "./tables.js"
 import { testMail as runTestMail } from "./testMail.js"
 
 export const VERSION = packageJson.version
 
-const httpok = Command.make(
+/** A plugin's subcommand: its option table, decoded into its config, then its listener. */
+const listenerCommand = <T extends OptionTable, C, E, R>(
+  name: string,
+  table: T,
+  decode: (raw: Raw<T>) => Effect.Effect<C, ConfigError>,
+  listen: (config: C) => Effect.Effect<void, E, R>,
+  description: string
+) =>
+  // For a concrete table @effect/cli's parsed type is exactly Raw<T> (test/cli/OptionTable.test.ts);
+  // TypeScript cannot see that through the generic T.
+  Command.make(name, toCommandConfig(table), (raw) => decode(raw as Raw<T>).pipe(Effect.flatMap(listen))).pipe(
+    Command.withDescription(description)
+  )
+
+const httpok = listenerCommand(
   "httpok",
-  toCommandConfig(tables.httpok),
-  (raw) => decodeHttpok(raw).pipe(Effect.flatMap(Listeners.httpok))
-).pipe(Command.withDescription("Restart processes whose HTTP endpoint stops answering well."))
-
-const crashmail = Command.make(
+  tables.httpok,
+  decodeHttpok,
+  Listeners.httpok,
+  "Restart processes whose HTTP endpoint stops answering well."
+)
+const crashmail = listenerCommand(
   "crashmail",
-  toCommandConfig(tables.crashmail),
-  (raw) => decodeCrashmail(raw).pipe(Effect.flatMap(Listeners.crashmail))
-).pipe(Command.withDescription("Mail when a process exits unexpectedly."))
-
-const memmon = Command.make(
+  tables.crashmail,
+  decodeCrashmail,
+  Listeners.crashmail,
+  "Mail when a process exits unexpectedly."
+)
+const memmon = listenerCommand(
   "memmon",
-  toCommandConfig(tables.memmon),
-  (raw) => decodeMemmon(raw).pipe(Effect.flatMap(Listeners.memmon))
-).pipe(Command.withDescription("Restart processes that use too much memory."))
-
-const crashmailbatch = Command.make(
+  tables.memmon,
+  decodeMemmon,
+  Listeners.memmon,
+  "Restart processes that use too much memory."
+)
+const crashmailbatch = listenerCommand(
   "crashmailbatch",
-  toCommandConfig(tables.crashmailbatch),
-  (raw) => decodeBatch("crashmailbatch", raw).pipe(Effect.flatMap(Listeners.crashmailbatch))
-).pipe(Command.withDescription("Mail unexpected exits in batches."))
-
-const fatalmailbatch = Command.make(
+  tables.crashmailbatch,
+  (raw) => decodeBatch("crashmailbatch", raw),
+  Listeners.crashmailbatch,
+  "Mail unexpected exits in batches."
+)
+const fatalmailbatch = listenerCommand(
   "fatalmailbatch",
-  toCommandConfig(tables.fatalmailbatch),
-  (raw) => decodeBatch("fatalmailbatch", raw).pipe(Effect.flatMap(Listeners.fatalmailbatch))
-).pipe(Command.withDescription("Mail processes that failed to start (FATAL) in batches."))
-
-const crashsms = Command.make(
+  tables.fatalmailbatch,
+  (raw) => decodeBatch("fatalmailbatch", raw),
+  Listeners.fatalmailbatch,
+  "Mail processes that failed to start (FATAL) in batches."
+)
+const crashsms = listenerCommand(
   "crashsms",
-  toCommandConfig(tables.crashsms),
-  (raw) => decodeBatch("crashsms", raw).pipe(Effect.flatMap(Listeners.crashsms))
-).pipe(Command.withDescription("Text unexpected exits to an SMS-by-e-mail gateway, in batches."))
+  tables.crashsms,
+  (raw) => decodeBatch("crashsms", raw),
+  Listeners.crashsms,
+  "Text unexpected exits to an SMS-by-e-mail gateway, in batches."
+)
 
 const testMail = Command.make(
   "test-mail",

@@ -24,6 +24,15 @@ const makeReceiver = Effect.gen(function*() {
   return { received: Ref.get(received), down, deliverBatch, deliverOne }
 })
 
+/** A batch of strings sent to the test receiver once a minute. */
+const minuteBatch = (receiver: Effect.Effect.Success<typeof makeReceiver>) => ({
+  name: "batch",
+  entry: Schema.String,
+  deliver: receiver.deliverBatch,
+  cadence: { _tag: "Every", interval: minute } as const,
+  retryCap: minute
+})
+
 const layer = Layer.merge(NodeFileSystem.layer, Logging.captureLayer([]))
 const minute = Duration.minutes(1)
 
@@ -31,13 +40,7 @@ describe("Outbox", () => {
   it.scoped("sends a batch once per interval, holding every line collected, none before", () =>
     Effect.gen(function*() {
       const receiver = yield* makeReceiver
-      const outbox = yield* Outbox.make({
-        name: "batch",
-        entry: Schema.String,
-        deliver: receiver.deliverBatch,
-        cadence: { _tag: "Every", interval: minute },
-        retryCap: minute
-      })
+      const outbox = yield* Outbox.make(minuteBatch(receiver))
       yield* outbox.add("crash 1")
       yield* outbox.add("crash 2")
       yield* TestClock.adjust("59 seconds")
@@ -51,13 +54,7 @@ describe("Outbox", () => {
   it.scoped("keeps lines while the receiver is down, lets new ones join, and retries with backoff", () =>
     Effect.gen(function*() {
       const receiver = yield* makeReceiver
-      const outbox = yield* Outbox.make({
-        name: "batch",
-        entry: Schema.String,
-        deliver: receiver.deliverBatch,
-        cadence: { _tag: "Every", interval: minute },
-        retryCap: minute
-      })
+      const outbox = yield* Outbox.make(minuteBatch(receiver))
       yield* Ref.set(receiver.down, true)
       yield* outbox.add("crash 1")
       yield* TestClock.adjust(minute) // first attempt fails; retries after 1 s, 2 s, 4 s …
@@ -89,14 +86,7 @@ describe("Outbox", () => {
   it.scoped("summarises the oldest alerts past the queue limit as one line", () =>
     Effect.gen(function*() {
       const receiver = yield* makeReceiver
-      const outbox = yield* Outbox.make({
-        name: "batch",
-        entry: Schema.String,
-        deliver: receiver.deliverBatch,
-        cadence: { _tag: "Every", interval: minute },
-        retryCap: minute,
-        queueLimit: 2
-      })
+      const outbox = yield* Outbox.make({ ...minuteBatch(receiver), queueLimit: 2 })
       for (const line of ["1", "2", "3", "4"]) yield* outbox.add(line)
       yield* TestClock.adjust(minute)
       expect(yield* receiver.received).toEqual(["… 2 more alerts were dropped\n3\n4"])
@@ -137,13 +127,7 @@ describe("Outbox", () => {
     Effect.gen(function*() {
       const receiver = yield* makeReceiver
       yield* Effect.scoped(Effect.gen(function*() {
-        const outbox = yield* Outbox.make({
-          name: "batch",
-          entry: Schema.String,
-          deliver: receiver.deliverBatch,
-          cadence: { _tag: "Every", interval: minute },
-          retryCap: minute
-        })
+        const outbox = yield* Outbox.make(minuteBatch(receiver))
         yield* outbox.add("crash 1")
       }))
       expect(yield* receiver.received).toEqual(["crash 1"])
