@@ -10,9 +10,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import { Event } from "../protocol/Event.js"
-import type { Alert } from "../services/Alert.js"
-import { Notifier } from "../services/Notifier.js"
+import { Event } from "../domain/Event.js"
+import type { Alert } from "./Transport.js"
+import { Notifier } from "./Notifier.js"
 import * as Outbox from "./Outbox.js"
 
 const AlertStruct = Schema.Struct({

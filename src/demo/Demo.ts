@@ -7,13 +7,14 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { accessSync, constants, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { delimiter, join } from "node:path"
+import * as Console from "effect/Console"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Runtime from "effect/Runtime"
 import * as Schedule from "effect/Schedule"
-import { formatAsctime } from "../alerts/asctime.js"
-import { print } from "../cli/Console.js"
-import { fullName, type ProcessInfo } from "../supervisor/ProcessInfo.js"
+import { formatAsctime } from "../domain/Time.js"
+import { fullName, type ProcessInfo } from "../domain/ProcessInfo.js"
 import * as Supervisor from "../supervisor/Supervisor.js"
 import * as MailSink from "./MailSink.js"
 import * as Programs from "./programs.js"
@@ -130,13 +131,16 @@ const watchProcesses = (supervisor: Supervisor.SupervisorService) =>
     )
   })
 
+/** The demo prints through Effect's Console, which the CLI's console module provides. */
+const print = (text: string): Effect.Effect<void> => Console.log(text)
+
 const showMail = (mail: MailSink.ReceivedMail) =>
-  Effect.runSync(print(
+  print(
     [
       `${time()}  ✉  to ${mail.to.join(", ")}: ${mail.subject}`,
       ...mail.text.split("\n").map((line) => `           ${line}`)
     ].join("\n")
-  ))
+  )
 
 export const run: Effect.Effect<void, DemoError> = Effect.scoped(
   Effect.gen(function*() {
@@ -147,7 +151,9 @@ export const run: Effect.Effect<void, DemoError> = Effect.scoped(
       })
     }
     const dir = yield* tempDir
-    const sink = yield* MailSink.make(showMail).pipe(
+    // The SMTP server calls back outside any fiber: print with this fiber's services (its Console).
+    const runtime = yield* Effect.runtime<never>()
+    const sink = yield* MailSink.make((mail) => Runtime.runSync(runtime)(showMail(mail))).pipe(
       Effect.mapError((error) => new DemoError({ message: error.message }))
     )
     const webPort = yield* freePort

@@ -6,7 +6,7 @@ import * as Data from "effect/Data"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { formatParseError } from "../internal/parseError.js"
+import { formatParseError } from "./parseError.js"
 
 /** The longest header line we accept; supervisord's are a few hundred bytes. */
 export const MAX_HEADER_LENGTH = 64 * 1024

@@ -23,7 +23,7 @@ import {
   type ProcessStateName,
   splitNamespec,
   stateName
-} from "./ProcessInfo.js"
+} from "../domain/ProcessInfo.js"
 import { type LogTail, Supervisor, type SupervisorService } from "./Supervisor.js"
 import { RpcFault, type SupervisorError } from "./SupervisorError.js"
 

@@ -1,0 +1,65 @@
+/**
+ * Reading a table's raw @effect/cli values through the unit Schemas, each failure one line
+ * naming the option: `-t/--timeout: "abc" is not a number of seconds`.
+ */
+import * as Data from "effect/Data"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { label, type KeysOfKind, type OptionTable, type Raw } from "./OptionTable.js"
+import { describeExpected } from "./units.js"
+
+export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly message: string }> {}
+
+export const configError = (message: string): Either.Either<never, ConfigError> =>
+  Either.left(new ConfigError({ message }))
+
+/**
+ * Typed readers for one table's raw values, by key kind. Parameterised by key sets (not the
+ * table) so a reader of a larger table serves code written for a part of it (the mail options).
+ */
+export interface Fields<Flag extends string, Single extends string, Repeated extends string> {
+  readonly label: (key: Flag | Single | Repeated) => string
+  readonly flag: (key: Flag) => boolean
+  /** Whether a single option or positional was given at all (even with an empty value). */
+  readonly given: (key: Single) => boolean
+  readonly optional: <A>(key: Single, schema: Schema.Schema<A, string>) => Either.Either<Option.Option<A>, ConfigError>
+  /** Absent: `message`, by default `<label> is required`. */
+  readonly required: <A>(key: Single, schema: Schema.Schema<A, string>, message?: string) => Either.Either<A, ConfigError>
+  readonly repeated: <A>(key: Repeated, schema: Schema.Schema<A, string>) => Either.Either<ReadonlyArray<A>, ConfigError>
+}
+
+export type FieldsOf<T extends OptionTable> = Fields<
+  KeysOfKind<T, "flag">,
+  KeysOfKind<T, "single" | "positional">,
+  KeysOfKind<T, "repeated">
+>
+
+export const fields = <T extends OptionTable>(table: T, raw: Raw<T>): FieldsOf<T> => {
+  // Raw<T>[K] is a conditional type TS cannot narrow by the key's kind; the key types do.
+  const values = raw as unknown as Readonly<Record<string, boolean | ReadonlyArray<string> | Option.Option<string>>>
+  const text = (key: string) => values[key] as Option.Option<string>
+  const decode = <A>(key: string, schema: Schema.Schema<A, string>, value: string) =>
+    Either.mapLeft(
+      Schema.decodeEither(schema)(value),
+      () => new ConfigError({ message: `${label(table, key)}: ${JSON.stringify(value)} is not ${describeExpected(schema)}` })
+    )
+  const optional = <A>(key: string, schema: Schema.Schema<A, string>) =>
+    Option.match(text(key), {
+      onNone: () => Either.right(Option.none<A>()),
+      onSome: (value) => Either.map(decode(key, schema, value), Option.some)
+    })
+  return {
+    label: (key) => label(table, key),
+    flag: (key) => values[key] === true,
+    given: (key) => Option.isSome(text(key)),
+    optional,
+    required: (key, schema, message) =>
+      Either.flatMap(optional(key, schema), (value) =>
+        Option.match(value, {
+          onNone: () => configError(message ?? `${label(table, key)} is required`),
+          onSome: Either.right
+        })),
+    repeated: (key, schema) => Either.all((values[key] as ReadonlyArray<string>).map((value) => decode(key, schema, value)))
+  }
+}

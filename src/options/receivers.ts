@@ -1,0 +1,50 @@
+/**
+ * Where alerts go besides mail (`--webhook URL`, `--alertmanager URL`, both repeatable), and
+ * `--tail N`: options every plugin (or crashmail and the batch plugins) shares.
+ */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type { ConfigError, Fields } from "./fields.js"
+import { HttpUrl, PositiveInt } from "./units.js"
+import type { Receivers } from "../alerts/Routes.js"
+import type { OptionTable } from "./OptionTable.js"
+
+/** Where alerts go besides (or instead of) mail: every plugin has these. */
+export const receivers = {
+  webhook: {
+    kind: "repeated",
+    metavar: "URL",
+    description: "POST each alert as JSON to URL (Slack/Mattermost incoming webhooks work as they are). Repeatable."
+  },
+  alertmanager: {
+    kind: "repeated",
+    metavar: "URL",
+    description: "Post each alert to the Prometheus Alertmanager at URL (API v2). Repeatable."
+  }
+} as const satisfies OptionTable
+
+/** `--tail N`: crashmail and the batch plugins. */
+export const tail = {
+  tail: {
+    kind: "single",
+    metavar: "N",
+    description: "Add the last N lines of the process's stderr log (stdout log if stderr is empty) to the alert."
+  }
+} as const satisfies OptionTable
+
+
+export type { Receivers } from "../alerts/Routes.js"
+
+/** Absent when neither option is given, so configs without them read as before. */
+export const decodeReceivers = (
+  f: Fields<never, never, "webhook" | "alertmanager">
+): Effect.Effect<Receivers | undefined, ConfigError> =>
+  Effect.gen(function*() {
+    const webhooks = yield* f.repeated("webhook", HttpUrl)
+    const alertmanagers = yield* f.repeated("alertmanager", HttpUrl)
+    return webhooks.length === 0 && alertmanagers.length === 0 ? undefined : { webhooks, alertmanagers }
+  })
+
+/** `--tail N`: how many log lines an alert carries; absent, none. */
+export const decodeTail = (f: Fields<never, "tail", never>): Effect.Effect<number | undefined, ConfigError> =>
+  Effect.map(f.optional("tail", PositiveInt), Option.getOrUndefined)

@@ -1,0 +1,59 @@
+/**
+ * crashmail (SPEC §4): one mail per unexpected exit of a watched process, with the last lines
+ * of its log when tails are on (`--tail N`). With `--rate-limit N/DURATION` (issue 7), at most N
+ * mails per process within DURATION; the next one sent says how many were not.
+ */
+import * as Effect from "effect/Effect"
+import { Alerts } from "../../alerts/Alerts.js"
+import { asctime } from "../../domain/Time.js"
+import type { CrashmailConfig } from "./options.js"
+import type { Event } from "../../domain/Event.js"
+import { formatTail, LogTail } from "../../services/LogTail.js"
+import * as RateLimit from "../safety/RateLimit.js"
+import { fullName, type ProcessId, selectedByAny } from "../../domain/Selection.js"
+import { onlyEvents } from "../../protocol/Listener.js"
+
+/** The only event crashmail acts on: TICKs and other states are acknowledged without waking it. */
+export const crashmailAccepts = onlyEvents("PROCESS_STATE_EXITED")
+
+export const crashmail = (
+  config: Pick<CrashmailConfig, "programs" | "any" | "optionalHeader"> & Partial<Pick<CrashmailConfig, "rateLimit">>
+) =>
+  Effect.gen(function*() {
+    const alerts = yield* Alerts
+    const logTail = yield* LogTail
+    const limit = yield* RateLimit.make(config.rateLimit)
+    const watches = (process: ProcessId) =>
+      config.any || config.programs.length === 0 || selectedByAny(config.programs, process)
+
+    return (event: Event) =>
+      Effect.gen(function*() {
+        if (event._tag !== "ProcessState" || event.state !== "EXITED" || event.expected !== false) return
+        const process = { group: event.groupName, name: event.processName }
+        if (!watches(process)) return
+        const name = fullName(process)
+        const admission = yield* limit.admit(name)
+        if (admission._tag === "Suppress") {
+          return yield* Effect.logInfo(
+            `unexpected exit of ${name}, not mailed (${limit.option}; ${admission.suppressed} not mailed so far)`
+          )
+        }
+        const crashed = `${event.processName} crashed at ${yield* asctime}`
+        const subject = config.optionalHeader === undefined ? crashed : `${config.optionalHeader}: ${crashed}`
+        const body = `Process ${event.processName} in group ${event.groupName} exited unexpectedly (pid ${
+          event.pid ?? "?"
+        }) from state ${event.fromState}`
+        const suppressed = admission.suppressed === 0 ? [] : [suppressedNote(name, admission.suppressed, limit.option)]
+        // Read now: by the time the alert goes out the log may have moved on.
+        const tail = yield* logTail.read(name)
+        const sections = [body, ...suppressed, ...(tail._tag === "Some" ? [formatTail(tail.value)] : [])]
+        yield* Effect.logInfo(`unexpected exit of ${name}, mailing`)
+        yield* alerts.send({ plugin: "crashmail", subject, body: sections.join("\n\n"), processes: [name], events: [event] })
+      })
+  })
+
+/** `3 earlier unexpected exits of web:api were not mailed (--rate-limit 3/10m).` */
+export const suppressedNote = (name: string, count: number, option: string): string =>
+  `${count} earlier unexpected ${count === 1 ? "exit" : "exits"} of ${name} ${
+    count === 1 ? "was" : "were"
+  } not mailed (${option}).`
