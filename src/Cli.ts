@@ -5,81 +5,25 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as ValidationError from "@effect/cli/ValidationError"
+import * as Arr from "effect/Array"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import packageJson from "../package.json" with { type: "json" }
 import { routes } from "./alerts/Routes.js"
 import { testMail as runTestMail } from "./alerts/TestMail.js"
 import { printError } from "./Console.js"
-import * as Listeners from "./listeners.js"
 import { normalize } from "./options/argv.js"
-import type { ConfigError } from "./options/fields.js"
-import { type OptionTable, type Raw, toCommandConfig } from "./options/OptionTable.js"
+import { type OptionTable, toCommandConfig } from "./options/OptionTable.js"
 import { decodeTestMail, testMailTable } from "./options/testMail.js"
-import { decodeBatch } from "./plugins/batch/options.js"
-import { decodeCrashmail } from "./plugins/crashmail/options.js"
-import { decodeHttpok } from "./plugins/httpok/options.js"
-import { decodeMemmon } from "./plugins/memmon/options.js"
-import { type PluginName, tables } from "./plugins/registry.js"
+import type { Plugin } from "./plugins/common/Plugin.js"
+import { all as allPlugins, isPluginName, plugins } from "./plugins/registry.js"
 
 export const VERSION = packageJson.version
 
-/** A plugin's subcommand: its option table, decoded into its config, then its listener. */
-const listenerCommand = <T extends OptionTable, C, E, R>(
-  name: string,
-  table: T,
-  decode: (raw: Raw<T>) => Effect.Effect<C, ConfigError>,
-  listen: (config: C) => Effect.Effect<void, E, R>,
-  description: string
-) =>
-  // For a concrete table @effect/cli's parsed type is exactly Raw<T> (test/cli/OptionTable.test.ts);
-  // TypeScript cannot see that through the generic T.
-  Command.make(name, toCommandConfig(table), (raw) => decode(raw as Raw<T>).pipe(Effect.flatMap(listen))).pipe(
-    Command.withDescription(description)
-  )
-
-const httpok = listenerCommand(
-  "httpok",
-  tables.httpok,
-  decodeHttpok,
-  Listeners.httpok,
-  "Restart processes whose HTTP endpoint stops answering well."
-)
-const crashmail = listenerCommand(
-  "crashmail",
-  tables.crashmail,
-  decodeCrashmail,
-  Listeners.crashmail,
-  "Mail when a process exits unexpectedly."
-)
-const memmon = listenerCommand(
-  "memmon",
-  tables.memmon,
-  decodeMemmon,
-  Listeners.memmon,
-  "Restart processes that use too much memory."
-)
-const crashmailbatch = listenerCommand(
-  "crashmailbatch",
-  tables.crashmailbatch,
-  (raw) => decodeBatch("crashmailbatch", raw),
-  Listeners.crashmailbatch,
-  "Mail unexpected exits in batches."
-)
-const fatalmailbatch = listenerCommand(
-  "fatalmailbatch",
-  tables.fatalmailbatch,
-  (raw) => decodeBatch("fatalmailbatch", raw),
-  Listeners.fatalmailbatch,
-  "Mail processes that failed to start (FATAL) in batches."
-)
-const crashsms = listenerCommand(
-  "crashsms",
-  tables.crashsms,
-  (raw) => decodeBatch("crashsms", raw),
-  Listeners.crashsms,
-  "Text unexpected exits to an SMS-by-e-mail gateway, in batches."
-)
+/** A plugin's subcommand: its options parsed, decoded into its config, then its listener. */
+const listenerCommand = (plugin: Plugin) =>
+  Command.make(plugin.name, toCommandConfig(plugin.options), (raw) => Effect.flatMap(plugin.decode(raw), plugin.listen))
+    .pipe(Command.withDescription(plugin.description))
 
 const testMail = Command.make(
   "test-mail",
@@ -94,17 +38,14 @@ const demo = Command.make("demo", {}, () => Effect.flatMap(Effect.promise(() => 
 
 export const root = Command.make("superlance").pipe(
   Command.withDescription("supervisord event listeners: httpok, crashmail, memmon and the batch mailers."),
-  Command.withSubcommands([httpok, crashmail, memmon, crashmailbatch, fatalmailbatch, crashsms, testMail, demo])
+  Command.withSubcommands(Arr.appendAll(allPlugins.map(listenerCommand), Arr.make(testMail, demo)))
 )
 
 const runCommand = Command.run(root, { name: "superlance", version: VERSION })
 
-const isPlugin = (name: string | undefined): name is PluginName => name !== undefined && Object.hasOwn(tables, name)
-
-/** Commands whose options are normalised from getopt/optparse forms: the plugins and test-mail. */
-const optionTables = { ...tables, "test-mail": testMailTable } as const
-const hasOptionTable = (name: string | undefined): name is keyof typeof optionTables =>
-  name !== undefined && Object.hasOwn(optionTables, name)
+/** The option table of a command whose options are normalised from getopt/optparse forms. */
+const optionTable = (name: string | undefined): OptionTable | undefined =>
+  isPluginName(name) ? plugins[name].options : name === "test-mail" ? testMailTable : undefined
 
 /** Exit codes: 2 for bad usage (as getopt/optparse), 1 for a listener that cannot go on. */
 export const EXIT_USAGE = 2
@@ -115,10 +56,11 @@ export const EXIT_FAILURE = 1
  * on stderr in one line by then.
  */
 export const main = (args: ReadonlyArray<string>, invokedAs: string) => {
-  const plugin = isPlugin(invokedAs) ? invokedAs : hasOptionTable(args[0]) ? args[0] : undefined
-  const rest = plugin === undefined ? args : isPlugin(invokedAs) ? args : args.slice(1)
+  const plugin = isPluginName(invokedAs) ? invokedAs : optionTable(args[0]) !== undefined ? args[0] : undefined
+  const rest = plugin === undefined ? args : isPluginName(invokedAs) ? args : args.slice(1)
   const seeHelp = `see '${plugin === undefined ? "superlance" : invokedAs === plugin ? plugin : `superlance ${plugin}`} --help'`
-  const normalized = plugin === undefined ? Either.right(rest) : normalize(optionTables[plugin], rest)
+  const table = optionTable(plugin)
+  const normalized = table === undefined ? Either.right(rest) : normalize(table, rest)
   if (Either.isLeft(normalized)) {
     return printError(`${plugin}: ${normalized.left.message} (${seeHelp})`).pipe(Effect.as(EXIT_USAGE))
   }

@@ -6,8 +6,10 @@
  * @effect/cli hands back uses the same keys.
  */
 import * as Args from "@effect/cli/Args"
+import type * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import type * as Option from "effect/Option"
+import type * as Types from "effect/Types"
 
 export type OptionKind = "flag" | "single" | "repeated" | "positional"
 
@@ -33,8 +35,19 @@ export type RawValue<S extends OptionSpec> = S["kind"] extends "flag" ? boolean
   : S["kind"] extends "repeated" ? ReadonlyArray<string>
   : Option.Option<string>
 
-/** The raw record of a table: options and positionals together, keyed like the table. */
-export type Raw<T extends OptionTable> = { readonly [K in keyof T]: RawValue<T[K]> }
+/** The @effect/cli value a table entry turns into. */
+export type CliEntry<S extends OptionSpec> = S["kind"] extends "positional" ? Args.Args<Option.Option<string>>
+  : Options.Options<RawValue<S>>
+
+/** A table as @effect/cli's `Command.make` config: options and positionals, keyed like the table. */
+export type CommandConfig<T extends OptionTable> = { readonly [K in keyof T]: CliEntry<T[K]> }
+
+/**
+ * The raw record of a table, as @effect/cli's command handler receives it: written as
+ * @effect/cli's own type of that record, so a command built from any table hands its decoder
+ * this type without a cast. For a concrete table it reads `{ program: ReadonlyArray<string>, … }`.
+ */
+export type Raw<T extends OptionTable> = Types.Simplify<Command.Command.ParseConfig<CommandConfig<T>>>
 
 /** The keys of a table whose entries are of the given kind(s). */
 export type KeysOfKind<T extends OptionTable, K extends OptionKind> =
@@ -43,10 +56,6 @@ export type KeysOfKind<T extends OptionTable, K extends OptionKind> =
 
 export type OptionKeys<T extends OptionTable> = {
   [K in keyof T]: T[K]["kind"] extends "positional" ? never : K
-}[keyof T]
-
-export type PositionalKeys<T extends OptionTable> = {
-  [K in keyof T]: T[K]["kind"] extends "positional" ? K : never
 }[keyof T]
 
 /** `-p/--program`, or `--tls` for long-only options, or `URL` for a positional: how errors name it. */
@@ -90,39 +99,24 @@ export const toOptions = <T extends OptionTable>(
   return Options.all(record) as unknown as Options.Options<{ readonly [K in OptionKeys<T>]: RawValue<T[K]> }>
 }
 
+/** Optional even when the plugin needs it: our decode reports absence in one line. */
 const toArg = (key: string, spec: OptionSpec): Args.Args<unknown> =>
   Args.text({ name: spec.metavar ?? key.toUpperCase() }).pipe(
     Args.withDescription(spec.description),
     Args.optional
   )
 
-/** The @effect/cli positional arguments of a table, each optional (our decode reports absence). */
-export const toArgs = <T extends OptionTable>(
-  table: T
-): Args.Args<{ readonly [K in PositionalKeys<T>]: Option.Option<string> }> => {
-  const record: Record<string, Args.Args<unknown>> = {}
-  for (const [key, spec] of entries(table)) {
-    if (spec.kind === "positional") {
-      record[key] = toArg(key, spec)
-    }
-  }
-  return Args.all(record) as unknown as Args.Args<{ readonly [K in PositionalKeys<T>]: Option.Option<string> }>
-}
-
-/** The @effect/cli value a table entry turns into. */
-export type CliEntry<S extends OptionSpec> = S["kind"] extends "positional" ? Args.Args<Option.Option<string>>
-  : Options.Options<RawValue<S>>
-
 /**
- * A flat `Command.make` config whose handler receives exactly `Raw<T>`:
- * `Command.make("httpok", toCommandConfig(httpok), (raw) => decodeHttpok(raw))`.
+ * A flat `Command.make` config whose handler receives `Raw<T>`:
+ * `Command.make("httpok", toCommandConfig(httpokTable), decodeHttpok)`.
  */
-export const toCommandConfig = <T extends OptionTable>(table: T): { readonly [K in keyof T]: CliEntry<T[K]> } => {
+export const toCommandConfig = <T extends OptionTable>(table: T): CommandConfig<T> => {
   const record: Record<string, Options.Options<unknown> | Args.Args<unknown>> = {}
   for (const [key, spec] of entries(table)) {
     record[key] = spec.kind === "positional" ? toArg(key, spec) : toOption(key, spec)
   }
-  return record as { readonly [K in keyof T]: CliEntry<T[K]> }
+  // Built key by key from the table; each entry is the CliEntry of its spec (toOption, toArg).
+  return record as CommandConfig<T>
 }
 
 /** A one-line synopsis, e.g. `usage: httpok [-p NAME]... [-a] [-t SEC] URL`. */

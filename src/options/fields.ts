@@ -5,8 +5,9 @@
 import * as Data from "effect/Data"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
-import { label, type KeysOfKind, type OptionTable, type Raw } from "./OptionTable.js"
+import { label, type KeysOfKind, type OptionTable } from "./OptionTable.js"
 import { describeExpected } from "./units.js"
 
 export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly message: string }> {}
@@ -35,10 +36,19 @@ export type FieldsOf<T extends OptionTable> = Fields<
   KeysOfKind<T, "repeated">
 >
 
-export const fields = <T extends OptionTable>(table: T, raw: Raw<T>): FieldsOf<T> => {
-  // Raw<T>[K] is a conditional type TS cannot narrow by the key's kind; the key types do.
-  const values = raw as unknown as Readonly<Record<string, boolean | ReadonlyArray<string> | Option.Option<string>>>
-  const text = (key: string) => values[key] as Option.Option<string>
+/** `raw` is the table's `Raw<T>`: one value per key, read by the reader its kind gets. */
+export const fields = <T extends OptionTable>(table: T, raw: { readonly [K in keyof T]: unknown }): FieldsOf<T> => {
+  // Raw<T>[K] is a conditional type TS cannot narrow by the key's kind: the key types say which
+  // reader a key gets, and each reader checks the value's shape.
+  const values = new Map<string, unknown>(Object.entries(raw))
+  const text = (key: string): Option.Option<string> => {
+    const value = values.get(key)
+    return Option.isOption(value) ? Option.filter(value, Predicate.isString) : Option.none()
+  }
+  const list = (key: string): ReadonlyArray<string> => {
+    const value = values.get(key)
+    return Array.isArray(value) ? value.filter(Predicate.isString) : []
+  }
   const decode = <A>(key: string, schema: Schema.Schema<A, string>, value: string) =>
     Either.mapLeft(
       Schema.decodeEither(schema)(value),
@@ -51,7 +61,7 @@ export const fields = <T extends OptionTable>(table: T, raw: Raw<T>): FieldsOf<T
     })
   return {
     label: (key) => label(table, key),
-    flag: (key) => values[key] === true,
+    flag: (key) => values.get(key) === true,
     given: (key) => Option.isSome(text(key)),
     optional,
     required: (key, schema, message) =>
@@ -60,6 +70,6 @@ export const fields = <T extends OptionTable>(table: T, raw: Raw<T>): FieldsOf<T
           onNone: () => configError(message ?? `${label(table, key)} is required`),
           onSome: Either.right
         })),
-    repeated: (key, schema) => Either.all((values[key] as ReadonlyArray<string>).map((value) => decode(key, schema, value)))
+    repeated: (key, schema) => Either.all(list(key).map((value) => decode(key, schema, value)))
   }
 }

@@ -1,30 +1,26 @@
-/** Each plugin's option table and config decoder, keyed by the plugin's name. */
-import type * as Effect from "effect/Effect"
-import type { Raw } from "../options/OptionTable.js"
-import type { ConfigError } from "../options/fields.js"
-import { crashmailbatchTable, crashsmsTable, decodeBatch, fatalmailbatchTable } from "./batch/options.js"
-import { crashmailTable, decodeCrashmail } from "./crashmail/options.js"
-import { decodeHttpok, httpokTable } from "./httpok/options.js"
-import { decodeMemmon, memmonTable } from "./memmon/options.js"
+/**
+ * Every plugin, in the order `superlance --help` lists them. The command tree (src/Cli.ts) and
+ * the tests walk this one registry, so what the tests decode is what the binary runs.
+ */
+import { crashmailbatchPlugin, crashsmsPlugin, fatalmailbatchPlugin } from "./batch/plugin.js"
+import type { Plugin } from "./common/Plugin.js"
+import { plugin as crashmail } from "./crashmail/plugin.js"
+import { plugin as httpok } from "./httpok/plugin.js"
+import { plugin as memmon } from "./memmon/plugin.js"
 
-export const tables = {
-  httpok: httpokTable,
-  crashmail: crashmailTable,
-  memmon: memmonTable,
-  crashmailbatch: crashmailbatchTable,
-  fatalmailbatch: fatalmailbatchTable,
-  crashsms: crashsmsTable
+export const plugins = {
+  httpok,
+  crashmail,
+  memmon,
+  crashmailbatch: crashmailbatchPlugin,
+  fatalmailbatch: fatalmailbatchPlugin,
+  crashsms: crashsmsPlugin
 } as const
 
-export type PluginName = keyof typeof tables
+export type PluginName = keyof typeof plugins
 
-export const decoders = {
-  httpok: decodeHttpok,
-  crashmail: decodeCrashmail,
-  memmon: decodeMemmon,
-  crashmailbatch: (raw) => decodeBatch("crashmailbatch", raw),
-  fatalmailbatch: (raw) => decodeBatch("fatalmailbatch", raw),
-  crashsms: (raw) => decodeBatch("crashsms", raw)
-} as const satisfies {
-  readonly [P in PluginName]: (raw: Raw<(typeof tables)[P]>) => Effect.Effect<unknown, ConfigError>
-}
+export const isPluginName = (name: string | undefined): name is PluginName =>
+  name !== undefined && Object.hasOwn(plugins, name)
+
+/** The registry as a list, for walking it. */
+export const all: ReadonlyArray<Plugin> = Object.values(plugins)

@@ -49,7 +49,7 @@ export const parseRaw = <T extends OptionTable>(name: string, table: T, argv: Re
     let raw: Option.Option<Raw<T>> = Option.none()
     const command = Command.make(name, toCommandConfig(table), (parsed) =>
       Effect.sync(() => {
-        raw = Option.some(parsed as unknown as Raw<T>)
+        raw = Option.some(parsed)
       }))
     const output: Array<string> = []
     yield* Command.run(command, { name, version: "0.0.0-test" })(["node", name, ...args]).pipe(

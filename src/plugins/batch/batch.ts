@@ -12,7 +12,7 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { asctime } from "../../domain/Time.js"
 import * as Outbox from "../../alerts/Outbox.js"
-import type { BatchConfig } from "./options.js"
+import type { BatchConfig, BatchName } from "./options.js"
 import { type Event, ProcessState } from "../../domain/Event.js"
 import { formatTail, LogTail } from "../../services/LogTail.js"
 import { Notifier } from "../../alerts/Notifier.js"
@@ -20,7 +20,7 @@ import * as RateLimit from "../safety/RateLimit.js"
 import { fullName } from "../../domain/Selection.js"
 
 export interface BatchPlugin {
-  readonly name: string
+  readonly name: BatchName
   /** The line for an event this plugin collects, or undefined for one it ignores. */
   readonly line: (event: ProcessState, asctime: string) => string | undefined
 }

@@ -87,9 +87,9 @@ export const crashsmsTable = batchTable("Mail subject (default: none).")
 export type BatchTable = ReturnType<typeof batchTable>
 
 
-export type BatchPlugin = "crashmailbatch" | "fatalmailbatch" | "crashsms"
+export type BatchName = "crashmailbatch" | "fatalmailbatch" | "crashsms"
 
-export const defaultSubjects: Readonly<Record<BatchPlugin, string | undefined>> = {
+export const defaultSubjects: Readonly<Record<BatchName, string | undefined>> = {
   crashmailbatch: "Crash alert from supervisord",
   fatalmailbatch: "Fatal start alert from supervisord",
   crashsms: undefined
@@ -130,7 +130,7 @@ const table: BatchTable = crashmailbatchTable
 /** Options that only make sense when mailing. */
 const mailOnly = ["fromEmail", "smtpHost", "smtpPort", "userName", "password", "sendmail"] as const
 
-export const decodeBatch = (plugin: BatchPlugin, raw: Raw<BatchTable>): Effect.Effect<BatchConfig, ConfigError> =>
+export const decodeBatch = (plugin: BatchName, raw: Raw<BatchTable>): Effect.Effect<BatchConfig, ConfigError> =>
   Effect.gen(function*() {
     const f = fields(table, raw)
     const receivers = yield* decodeReceivers(f)

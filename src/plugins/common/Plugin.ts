@@ -1,0 +1,29 @@
+/**
+ * What the command line needs of a plugin: its name and description, its option table, how the
+ * parsed options decode into its config, and `listen(config)`, which runs it as supervisord's
+ * listener with its own layers. The registry (plugins/registry.ts) lists them; `superlance`'s
+ * command tree and the tests walk that one list.
+ */
+import type * as Effect from "effect/Effect"
+import type { ConfigError } from "../../options/fields.js"
+import type { OptionTable, Raw } from "../../options/OptionTable.js"
+
+/** How a listener stops for good: every failure says what happened in one line. */
+export interface ListenError {
+  readonly _tag: string
+  readonly message: string
+}
+
+export interface Plugin<T extends OptionTable = OptionTable, C = unknown, E extends ListenError = ListenError> {
+  readonly name: string
+  /** One line for `superlance --help`. */
+  readonly description: string
+  readonly options: T
+  // Methods rather than function properties: their parameters are checked where a plugin is
+  // made (`make`), and a registry of plugins with different tables is a list of `Plugin`s.
+  decode(raw: Raw<T>): Effect.Effect<C, ConfigError>
+  listen(config: C): Effect.Effect<void, E>
+}
+
+/** A plugin, checked: `decode` reads exactly its table, `listen` takes what `decode` makes. */
+export const make = <T extends OptionTable, C, E extends ListenError>(plugin: Plugin<T, C, E>): Plugin<T, C, E> => plugin

@@ -1,0 +1,29 @@
+/** httpok as `superlance httpok`: its options, and its handler as supervisord's listener. */
+import * as Layer from "effect/Layer"
+import { Gcore } from "../../services/Gcore.js"
+import { HttpProbe } from "../../services/HttpProbe.js"
+import { alertsLayer, serve, supervisorLayer } from "../common/listen.js"
+import * as Plugin from "../common/Plugin.js"
+import { httpok } from "./httpok.js"
+import { decodeHttpok, type HttpokConfig, httpokTable } from "./options.js"
+
+export const listen = (config: HttpokConfig) =>
+  serve(
+    "httpok",
+    (env) => httpok(config, env.self),
+    () =>
+      Layer.mergeAll(
+        alertsLayer("httpok", config.mail, config.receivers, config.host),
+        supervisorLayer,
+        HttpProbe.layer,
+        Gcore.layer
+      )
+  )
+
+export const plugin = Plugin.make({
+  name: "httpok",
+  description: "Restart processes whose HTTP endpoint stops answering well.",
+  options: httpokTable,
+  decode: decodeHttpok,
+  listen
+})

@@ -1,0 +1,27 @@
+/** memmon as `superlance memmon`: its options, and its handler as supervisord's listener. */
+import * as Layer from "effect/Layer"
+import { ProcessMemory } from "../../services/ProcessMemory.js"
+import { alertsLayer, serve, supervisorLayer } from "../common/listen.js"
+import * as Plugin from "../common/Plugin.js"
+import { memmon } from "./memmon.js"
+import { decodeMemmon, type MemmonConfig, memmonTable } from "./options.js"
+
+export const listen = (config: MemmonConfig) =>
+  serve(
+    "memmon",
+    (env) => memmon(config, env.self),
+    () =>
+      Layer.mergeAll(
+        alertsLayer("memmon", config.mail, config.receivers, config.host),
+        supervisorLayer,
+        ProcessMemory.layer
+      )
+  )
+
+export const plugin = Plugin.make({
+  name: "memmon",
+  description: "Restart processes that use too much memory.",
+  options: memmonTable,
+  decode: decodeMemmon,
+  listen
+})
