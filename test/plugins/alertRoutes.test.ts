@@ -9,7 +9,7 @@ import { Chunk, Duration, Effect, Either, Layer, Stream, TestClock } from "effec
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import * as Alerts from "../../src/alerts/Alerts.js"
+import * as Delivery from "../../src/alerts/Delivery.js"
 import { formatAsctime } from "../../src/domain/Time.js"
 import { type BatchSettings, batchListener } from "../../src/plugins/batch/batch.js"
 import { crashmail } from "../../src/plugins/crashmail/crashmail.js"
@@ -18,9 +18,9 @@ import type { Event } from "../../src/domain/Event.js"
 import { decodeEvent } from "../../src/protocol/Payload.js"
 import { frames } from "../../src/protocol/Framing.js"
 import * as Logging from "../../src/protocol/Logging.js"
-import { type Alert, NotifyError, type Transport } from "../../src/alerts/Transport.js"
+import { type Alert, NotifyError, type Route, type Transport } from "../../src/alerts/Transport.js"
 import { LogTail } from "../../src/services/LogTail.js"
-import { Notifier } from "../../src/alerts/Notifier.js"
+import { Routes } from "../../src/alerts/Routes.js"
 import { SupervisorTest } from "../../src/supervisor/SupervisorTest.js"
 import { processState } from "../support/envelope.js"
 
@@ -54,6 +54,10 @@ const recorder = () => {
   }
 }
 
+/** Delivery through these routes, spool files on the real file system. */
+const delivering = (routes: ReadonlyArray<Route>) =>
+  Delivery.layer.pipe(Layer.provide(Layer.merge(Routes.layer(routes), NodeFileSystem.layer)))
+
 const tailing = (lines: number) =>
   Layer.provideMerge(LogTail.layer({ lines }), SupervisorTest.layer([{ name: "web", group: "app" }, { name: "db" }]))
 
@@ -73,8 +77,8 @@ describe("alerts with --tail and several transports", () => {
         yield* supervisor.appendLog("app:web", "stderr", "later noise\n")
         yield* TestClock.adjust("10 millis")
       }).pipe(
-        Effect.provide(Alerts.layer({ name: "crashmail" }).pipe(
-          Layer.provide(Notifier.layerRoutes([{ name: "mail", target: "mail", send: mail.send }]))
+        Effect.provide(Delivery.layer.pipe(
+          Layer.provide(Routes.layer([{ name: "mail", target: "mail", send: mail.send }]))
         ))
       )
       expect(mail.taken.map((alert) => alert.body)).toEqual([
@@ -90,7 +94,7 @@ describe("alerts with --tail and several transports", () => {
       const hook = recorder()
       hook.setDown(true)
       const layer = Layer.mergeAll(
-        Notifier.layerRoutes([
+        delivering([
           { name: "mail", target: "mail", send: mail.send },
           { name: "webhook", target: "webhook", send: hook.send }
         ]),
@@ -127,7 +131,7 @@ describe("alerts with --tail and several transports", () => {
         const handle = yield* batchListener(crashmailbatch, settings)
         for (const event of yield* events(crash("db", 7))) yield* handle(event)
         yield* TestClock.adjust("1 minute")
-      }).pipe(Effect.provide(Notifier.layerRoutes([{ name: "mail", target: "mail", send: mail.send }])))
+      }).pipe(Effect.provide(delivering([{ name: "mail", target: "mail", send: mail.send }])))
       expect(mail.taken[0]?.body).toBe(
         `${formatAsctime(0)} -- Process db:db (pid 7) died unexpectedly\n`
         + "    Last 2 lines of its stdout log:\n    listening\n    panic: out of disk"
@@ -152,7 +156,7 @@ describe("alerts with --tail and several transports", () => {
         expect(stored.entries[1]).toMatchObject({ event: { processname: "web", groupname: "app", pid: "3" } })
         mail.setDown(false)
         yield* TestClock.adjust("1 minute")
-      }).pipe(Effect.provide(Notifier.layerRoutes([{ name: "mail", target: "mail", send: mail.send }])))
+      }).pipe(Effect.provide(delivering([{ name: "mail", target: "mail", send: mail.send }])))
       expect(mail.taken[0]?.body.split("\n")).toEqual([
         "old line from the last run",
         `${formatAsctime(0)} -- Process app:web (pid 3) died unexpectedly`
@@ -171,7 +175,7 @@ describe("alerts with --tail and several transports", () => {
         const handle = yield* batchListener(crashmailbatch, { ...settings, spoolFile })
         for (const event of yield* events(crash("web", 3, "app"))) yield* handle(event)
         yield* TestClock.adjust("1 minute")
-      }).pipe(Effect.provide(Notifier.layerRoutes([
+      }).pipe(Effect.provide(delivering([
         { name: "mail", target: "mail", send: mail.send },
         { name: "webhook", target: "webhook", send: hook.send }
       ])))

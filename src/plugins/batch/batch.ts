@@ -6,7 +6,6 @@
  * `--rate-limit N/DURATION` (issue 7), past N lines for one process within DURATION its further
  * lines become one `… N more from <group:name> suppressed` line in the batch.
  */
-import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
@@ -15,7 +14,7 @@ import * as Outbox from "../../alerts/Outbox.js"
 import type { BatchConfig, BatchName } from "./options.js"
 import { type Event, ProcessState } from "../../domain/Event.js"
 import { formatTail, LogTail } from "../../services/LogTail.js"
-import { Notifier } from "../../alerts/Notifier.js"
+import * as Delivery from "../../alerts/Delivery.js"
 import * as RateLimit from "../safety/RateLimit.js"
 import { fullName } from "../../domain/Selection.js"
 
@@ -94,24 +93,20 @@ const alertOf = (plugin: string, subject: string | undefined, entries: ReadonlyA
 export const batchListener = (plugin: BatchPlugin, config: BatchSettings): Effect.Effect<
   (event: Event) => Effect.Effect<void>,
   never,
-  Notifier | LogTail | FileSystem.FileSystem | Scope.Scope
+  Delivery.Delivery | LogTail | Scope.Scope
 > =>
   Effect.gen(function*() {
-    const { routes } = yield* Notifier
+    const delivery = yield* Delivery.Delivery
     const logTail = yield* LogTail
     const limit = yield* RateLimit.make(config.rateLimit)
-    // One queue per transport: a receiver that is down is retried alone, the others are not
-    // sent the same lines twice.
-    const outboxes = yield* Effect.forEach(routes, (route) =>
-      Outbox.make({
-        ...Outbox.perRoute({ name: plugin.name, spoolFile: config.spoolFile }, route.name, routes.length),
-        entry: StoredEntry,
-        deliver: (entries, dropped) =>
-          route.send(alertOf(plugin.name, config.subject, entries, dropped)).pipe(Effect.as(entries.length)),
-        cadence: { _tag: "Every", interval: config.interval },
-        retryCap: config.interval,
-        queueLimit: config.queueLimit
-      }))
+    const batch = yield* delivery.open({
+      name: plugin.name,
+      spoolFile: config.spoolFile,
+      queueLimit: config.queueLimit,
+      cadence: Delivery.batched(config.interval),
+      entry: StoredEntry,
+      compose: (entries, dropped) => alertOf(plugin.name, config.subject, entries, dropped)
+    })
 
     return (event: Event) =>
       Effect.gen(function*() {
@@ -121,14 +116,12 @@ export const batchListener = (plugin: BatchPlugin, config: BatchSettings): Effec
         const admission = yield* limit.admit(processOf(event))
         if (admission._tag === "Suppress") {
           yield* Effect.logInfo(`${line} (not sent on its own: ${limit.option})`)
-          return yield* Effect.forEach(outboxes, (outbox) => outbox.add({ line, event, suppressed: true }), {
-            discard: true
-          })
+          return yield* batch.send({ line, event, suppressed: true })
         }
         yield* Effect.logInfo(line)
         const tail = yield* logTail.read(processOf(event))
         const text = tail._tag === "Some" ? `${line}\n${formatTail(tail.value, "    ")}` : line
-        yield* Effect.forEach(outboxes, (outbox) => outbox.add({ line: text, event }), { discard: true })
+        yield* batch.send({ line: text, event })
       })
   })
 

@@ -3,7 +3,7 @@
  * texts) and the same listener; each only says which events it takes and how a line reads.
  */
 import * as Layer from "effect/Layer"
-import { alertServices, serve, spoolFile, tailLayer } from "../common/listen.js"
+import { deliveryLayer, serve, spoolFile, tailLayer } from "../common/listen.js"
 import * as Plugin from "../common/Plugin.js"
 import { type BatchPlugin, batchListener } from "./batch.js"
 import { crashmailbatch } from "./crashmailbatch.js"
@@ -23,7 +23,7 @@ const batch = (plugin: BatchPlugin, options: BatchTable, description: string) =>
     serve(
       plugin.name,
       (env) => batchListener(plugin, { ...config, spoolFile: spoolFile(config.spool, plugin.name, env) }),
-      () => Layer.merge(alertServices(config.mail, config.receivers, config.host), tailLayer(config.tail))
+      () => Layer.merge(deliveryLayer(config.mail, config.receivers, config.host), tailLayer(config.tail))
     )
   return Plugin.make({ name: plugin.name, description, options, decode: (raw) => decodeBatch(plugin.name, raw), listen })
 }

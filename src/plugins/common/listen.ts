@@ -10,10 +10,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-import * as Alerts from "../../alerts/Alerts.js"
+import * as Delivery from "../../alerts/Delivery.js"
 import type { HostStamp } from "../../alerts/hostname.js"
-import { Notifier } from "../../alerts/Notifier.js"
-import { type Receivers, routes } from "../../alerts/Routes.js"
+import { type Receivers, Routes, routes } from "../../alerts/Routes.js"
 import type { MailConfig } from "../../alerts/transports/mail.js"
 import type { Event } from "../../domain/Event.js"
 import type { ProcessId } from "../../domain/Selection.js"
@@ -71,20 +70,13 @@ export const serve = <R, E>(
 export const spoolFile = (dir: string | undefined, plugin: string, env: ListenerEnv) =>
   dir === undefined ? undefined : `${dir.replace(/\/+$/, "")}/${plugin}-${env.self?.name ?? plugin}.json`
 
-/** Mail, webhooks and Alertmanagers, as configured (none: alerts are only logged), and the disk for spools. */
-export const alertServices = (
+/** Alerts delivered through mail, webhooks and Alertmanagers, as configured (none: only logged). */
+export const deliveryLayer = (
   mail: MailConfig | undefined,
   receivers?: Receivers | undefined,
   host?: HostStamp | undefined
-) => Layer.merge(Notifier.layerRoutes(routes(mail, receivers, host)), NodeFileSystem.layer)
-
-/** One message per alert, sent in the background (crashmail, httpok, memmon). */
-export const alertsLayer = (
-  plugin: string,
-  mail: MailConfig | undefined,
-  receivers?: Receivers | undefined,
-  host?: HostStamp | undefined
-) => Alerts.layer({ name: plugin }).pipe(Layer.provideMerge(alertServices(mail, receivers, host)))
+): Layer.Layer<Delivery.Delivery> =>
+  Delivery.layer.pipe(Layer.provide(Layer.merge(Routes.layer(routes(mail, receivers, host)), NodeFileSystem.layer)))
 
 /** supervisord's XML-RPC interface, from the environment it gives its listeners. */
 export const supervisorLayer = Supervisor.layerFromEnv.pipe(

@@ -4,7 +4,7 @@
  * mails per process within DURATION; the next one sent says how many were not.
  */
 import * as Effect from "effect/Effect"
-import { Alerts } from "../../alerts/Alerts.js"
+import * as Delivery from "../../alerts/Delivery.js"
 import { asctime } from "../../domain/Time.js"
 import type { CrashmailConfig } from "./options.js"
 import type { Event } from "../../domain/Event.js"
@@ -20,7 +20,7 @@ export const crashmail = (
   config: Pick<CrashmailConfig, "programs" | "any" | "optionalHeader"> & Partial<Pick<CrashmailConfig, "rateLimit">>
 ) =>
   Effect.gen(function*() {
-    const alerts = yield* Alerts
+    const alerts = yield* Delivery.alerts({ name: "crashmail" })
     const logTail = yield* LogTail
     const limit = yield* RateLimit.make(config.rateLimit)
     const watches = (process: ProcessId) =>

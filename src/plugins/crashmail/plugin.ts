@@ -1,6 +1,6 @@
 /** crashmail as `superlance crashmail`: its options, and its handler as supervisord's listener. */
 import * as Layer from "effect/Layer"
-import { alertsLayer, serve, tailLayer } from "../common/listen.js"
+import { deliveryLayer, serve, tailLayer } from "../common/listen.js"
 import * as Plugin from "../common/Plugin.js"
 import { crashmail, crashmailAccepts } from "./crashmail.js"
 import { type CrashmailConfig, crashmailTable, decodeCrashmail } from "./options.js"
@@ -9,7 +9,7 @@ export const listen = (config: CrashmailConfig) =>
   serve(
     "crashmail",
     () => crashmail(config),
-    () => Layer.merge(alertsLayer("crashmail", config.mail, config.receivers, config.host), tailLayer(config.tail)),
+    () => Layer.merge(deliveryLayer(config.mail, config.receivers, config.host), tailLayer(config.tail)),
     { accepts: crashmailAccepts }
   )
 

@@ -8,7 +8,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
-import { Alerts } from "../../alerts/Alerts.js"
+import * as Delivery from "../../alerts/Delivery.js"
 import type { HttpokConfig } from "./options.js"
 import { formatAsctime, formatPeriod } from "../../domain/Time.js"
 import type { Event } from "../../domain/Event.js"
@@ -78,7 +78,7 @@ export const httpok = (config: HttpokSettings, self?: ProcessId) =>
   Effect.gen(function*() {
     const supervisor = yield* Supervisor
     const probe = yield* HttpProbe
-    const alerts = yield* Alerts
+    const alerts = yield* Delivery.alerts({ name: "httpok" })
     const gcore = yield* Gcore
     const guard = yield* RestartGuard.make(config.restartLimit)
     const failures = config.failures ?? 1

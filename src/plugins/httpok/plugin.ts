@@ -2,7 +2,7 @@
 import * as Layer from "effect/Layer"
 import { Gcore } from "../../services/Gcore.js"
 import { HttpProbe } from "../../services/HttpProbe.js"
-import { alertsLayer, serve, supervisorLayer } from "../common/listen.js"
+import { deliveryLayer, serve, supervisorLayer } from "../common/listen.js"
 import * as Plugin from "../common/Plugin.js"
 import { httpok } from "./httpok.js"
 import { decodeHttpok, type HttpokConfig, httpokTable } from "./options.js"
@@ -13,7 +13,7 @@ export const listen = (config: HttpokConfig) =>
     (env) => httpok(config, env.self),
     () =>
       Layer.mergeAll(
-        alertsLayer("httpok", config.mail, config.receivers, config.host),
+        deliveryLayer(config.mail, config.receivers, config.host),
         supervisorLayer,
         HttpProbe.layer,
         Gcore.layer

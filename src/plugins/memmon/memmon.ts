@@ -7,7 +7,7 @@
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { Alerts } from "../../alerts/Alerts.js"
+import * as Delivery from "../../alerts/Delivery.js"
 import type { MemmonConfig } from "./options.js"
 import type { Event } from "../../domain/Event.js"
 import { ProcessMemory } from "../../services/ProcessMemory.js"
@@ -48,7 +48,7 @@ export const checkingLines = (config: MemmonOptions): ReadonlyArray<string> => {
 
 export const memmon = (config: MemmonOptions, self?: ProcessId) =>
   Effect.gen(function*() {
-    const alerts = yield* Alerts
+    const alerts = yield* Delivery.alerts({ name: "memmon" })
     const supervisor = yield* Supervisor
     const memory = yield* ProcessMemory
     const limitOf = limitFor(config, self)

@@ -1,7 +1,7 @@
 /** memmon as `superlance memmon`: its options, and its handler as supervisord's listener. */
 import * as Layer from "effect/Layer"
 import { ProcessMemory } from "../../services/ProcessMemory.js"
-import { alertsLayer, serve, supervisorLayer } from "../common/listen.js"
+import { deliveryLayer, serve, supervisorLayer } from "../common/listen.js"
 import * as Plugin from "../common/Plugin.js"
 import { memmon } from "./memmon.js"
 import { decodeMemmon, type MemmonConfig, memmonTable } from "./options.js"
@@ -12,7 +12,7 @@ export const listen = (config: MemmonConfig) =>
     (env) => memmon(config, env.self),
     () =>
       Layer.mergeAll(
-        alertsLayer("memmon", config.mail, config.receivers, config.host),
+        deliveryLayer(config.mail, config.receivers, config.host),
         supervisorLayer,
         ProcessMemory.layer
       )

@@ -1,11 +1,11 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer } from "effect"
-import * as Alerts from "../../../src/alerts/Alerts.js"
+import * as Delivery from "../../../src/alerts/Delivery.js"
 import { decodeEvent } from "../../../src/protocol/Payload.js"
 import * as Logging from "../../../src/protocol/Logging.js"
 import type { Alert, NotifyError, Transport } from "../../../src/alerts/Transport.js"
-import { Notifier } from "../../../src/alerts/Notifier.js"
+import { Routes } from "../../../src/alerts/Routes.js"
 import * as Webhook from "../../../src/alerts/transports/Webhook.js"
 import * as HttpFixture from "../../support/http.js"
 
@@ -119,9 +119,9 @@ describe("Webhook transport", () => {
       const mailed: Array<string> = []
       const mail: Transport = (sent) => Effect.sync(() => void mailed.push(sent.subject))
       const logs: Array<string> = []
-      const layer = Alerts.layer({ name: "crashmail" }).pipe(
+      const layer = Delivery.layer.pipe(
         Layer.provideMerge(Layer.mergeAll(
-          Notifier.layerRoutes([
+          Routes.layer([
             { name: "mail", target: "mail", send: mail },
             { name: "webhook", target: "webhook", send: Webhook.make({ url: http.url("/hook") }) }
           ]),
@@ -130,7 +130,7 @@ describe("Webhook transport", () => {
         Layer.provideMerge(Logging.captureLayer(logs))
       )
       yield* Effect.gen(function*() {
-        const alerts = yield* Alerts.Alerts
+        const alerts = yield* Delivery.alerts({ name: "crashmail" })
         yield* alerts.send(alert)
         // First attempt, and the first retry a second later, both find the receiver down.
         yield* Effect.sleep("1500 millis")

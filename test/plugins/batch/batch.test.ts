@@ -11,11 +11,16 @@ import { decodeEvent } from "../../../src/protocol/Payload.js"
 import { frames } from "../../../src/protocol/Framing.js"
 import * as Logging from "../../../src/protocol/Logging.js"
 import { LogTail } from "../../../src/services/LogTail.js"
-import { Notifier, NotifierTest } from "../../../src/alerts/Notifier.js"
+import * as Delivery from "../../../src/alerts/Delivery.js"
+import { Routes, RoutesTest } from "../../../src/alerts/Routes.js"
 import { processState } from "../../support/envelope.js"
 
 
-const layer = Layer.mergeAll(Notifier.layerTest, NodeFileSystem.layer, Logging.captureLayer([]), LogTail.layerNone)
+const layer = Layer.mergeAll(
+  Delivery.layer.pipe(Layer.provideMerge(Layer.mergeAll(Routes.layerTest, NodeFileSystem.layer))),
+  Logging.captureLayer([]),
+  LogTail.layerNone
+)
 const config: BatchSettings = { interval: Duration.minutes(1), subject: "Crash alert from supervisord", queueLimit: 10_000 }
 
 /** Events as supervisord would send them, decoded by the real protocol code. */
@@ -37,7 +42,7 @@ const exited = (name: string, expected: 0 | 1, pid: number, group = name) =>
 describe("batch plugins", () => {
   it.scoped("crashmailbatch: two crashes make exactly one mail after the interval, none before", () =>
     Effect.gen(function*() {
-      const notifier = yield* NotifierTest
+      const notifier = yield* RoutesTest
       yield* feed(crashmailbatch, config, [exited("cat", 0, 11, "pets"), exited("ok", 1, 12), exited("dog", 0, 13, "pets")])
       yield* TestClock.adjust("59 seconds")
       expect(yield* notifier.sent).toEqual([])
@@ -53,7 +58,7 @@ describe("batch plugins", () => {
 
   it.scoped("fatalmailbatch: collects FATAL events only", () =>
     Effect.gen(function*() {
-      const notifier = yield* NotifierTest
+      const notifier = yield* RoutesTest
       yield* feed(fatalmailbatch, { ...config, subject: "Fatal start alert from supervisord" }, [
         processState("FATAL", { name: "web", from: "BACKOFF" }),
         exited("cat", 0, 11)
@@ -68,7 +73,7 @@ describe("batch plugins", () => {
 
   it.scoped("crashsms: SMS-shaped lines, no subject by default, on its own interval", () =>
     Effect.gen(function*() {
-      const notifier = yield* NotifierTest
+      const notifier = yield* RoutesTest
       yield* feed(crashsms, { ...config, subject: "", interval: Duration.minutes(5) }, [exited("cat", 0, 42, "pets")])
       yield* TestClock.adjust("4 minutes")
       expect(yield* notifier.sent).toEqual([])
@@ -82,7 +87,7 @@ describe("batch plugins", () => {
 
   it.scoped("keeps the batch while the mail server refuses, and later crashes join it", () =>
     Effect.gen(function*() {
-      const notifier = yield* NotifierTest
+      const notifier = yield* RoutesTest
       yield* notifier.failNext(2, "Refused")
       const handle = yield* batchListener(crashmailbatch, config)
       for (const event of yield* events(exited("a", 0, 1))) yield* handle(event)
@@ -101,7 +106,7 @@ describe("batch plugins", () => {
 
   it.scoped("--rate-limit 2/10m: past 2 lines per process, its further lines become one line per batch", () =>
     Effect.gen(function*() {
-      const notifier = yield* NotifierTest
+      const notifier = yield* RoutesTest
       const limited = { ...config, rateLimit: { max: 2, window: Duration.minutes(10) } }
       const handle = yield* batchListener(crashmailbatch, limited)
       const crash = (name: string, pid: number) => events(exited(name, 0, pid, "pets"))

@@ -1,16 +1,16 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Layer, TestClock } from "effect"
-import * as Alerts from "../../../src/alerts/Alerts.js"
+import * as Delivery from "../../../src/alerts/Delivery.js"
 import { formatAsctime } from "../../../src/domain/Time.js"
 import { crashmail } from "../../../src/plugins/crashmail/crashmail.js"
 import { decodeEvent } from "../../../src/protocol/Payload.js"
 import * as Logging from "../../../src/protocol/Logging.js"
 import { LogTail } from "../../../src/services/LogTail.js"
-import { Notifier, NotifierTest } from "../../../src/alerts/Notifier.js"
+import { Routes, RoutesTest } from "../../../src/alerts/Routes.js"
 
-const layer = Alerts.layer({ name: "crashmail" }).pipe(
-  Layer.provideMerge(Layer.mergeAll(Notifier.layerTest, NodeFileSystem.layer)),
+const layer = Delivery.layer.pipe(
+  Layer.provideMerge(Layer.mergeAll(Routes.layerTest, NodeFileSystem.layer)),
   Layer.provideMerge(Logging.captureLayer([])),
   Layer.provideMerge(LogTail.layerNone)
 )
@@ -32,7 +32,7 @@ const run = (config: CrashmailConfig, events: ReadonlyArray<ReturnType<typeof ex
     const handle = yield* crashmail(config)
     for (const event of events) yield* handle(event)
     yield* TestClock.adjust("10 millis")
-    return yield* Effect.flatMap(NotifierTest, (test) => test.sent)
+    return yield* Effect.flatMap(RoutesTest, (test) => test.sent)
   })
 
 const all: CrashmailConfig = { programs: [], any: false }
@@ -80,7 +80,7 @@ describe("crashmail", () => {
 
   it.scoped("does not hold up events while the mail server is down, and delivers later", () =>
     Effect.gen(function*() {
-      const notifier = yield* NotifierTest
+      const notifier = yield* RoutesTest
       yield* notifier.failNext(3, "Unreachable")
       expect(yield* run(all, [exit("cat", "pets", 0)])).toEqual([])
       yield* TestClock.adjust("1 minute")
@@ -92,7 +92,7 @@ describe("crashmail", () => {
     const lines: Array<string> = []
     return Effect.gen(function*() {
       const handle = yield* crashmail({ ...all, rateLimit: { max: 2, window: Duration.minutes(10) } })
-      const notifier = yield* NotifierTest
+      const notifier = yield* RoutesTest
       for (let i = 0; i < 5; i++) yield* handle(exit("cat", "pets", 0))
       yield* handle(exit("dog", "pets", 0))
       yield* TestClock.adjust("10 millis")

@@ -1,16 +1,16 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer, TestClock } from "effect"
-import * as Alerts from "../../../src/alerts/Alerts.js"
+import * as Delivery from "../../../src/alerts/Delivery.js"
 import { crashmailAccepts } from "../../../src/plugins/crashmail/crashmail.js"
 import { crashmail } from "../../../src/plugins/crashmail/crashmail.js"
 import { decodeEvent } from "../../../src/protocol/Payload.js"
 import * as Logging from "../../../src/protocol/Logging.js"
 import { LogTail } from "../../../src/services/LogTail.js"
-import { Notifier, NotifierTest } from "../../../src/alerts/Notifier.js"
+import { Routes, RoutesTest } from "../../../src/alerts/Routes.js"
 
-const layer = Alerts.layer({ name: "crashmail" }).pipe(
-  Layer.provideMerge(Layer.mergeAll(Notifier.layerTest, NodeFileSystem.layer)),
+const layer = Delivery.layer.pipe(
+  Layer.provideMerge(Layer.mergeAll(Routes.layerTest, NodeFileSystem.layer)),
   Layer.provideMerge(Logging.captureLayer([])),
   Layer.provideMerge(LogTail.layerNone)
 )
@@ -42,7 +42,7 @@ describe("crashmail's subscription (crashmailAccepts)", () => {
   it.scoped("covers every event its plugin acts on: the others are acknowledged without running it", () =>
     Effect.gen(function*() {
       const handle = yield* crashmail({ programs: [], any: true })
-      const sent = Effect.flatMap(NotifierTest, (test) => test.sent)
+      const sent = Effect.flatMap(RoutesTest, (test) => test.sent)
       for (const sample of samples.filter((e) => !crashmailAccepts(e.eventName))) yield* handle(sample)
       yield* TestClock.adjust("1 second")
       expect(yield* sent).toEqual([])

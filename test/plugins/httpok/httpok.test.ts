@@ -1,7 +1,7 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Fiber, Layer, TestClock } from "effect"
-import * as Alerts from "../../../src/alerts/Alerts.js"
+import * as Delivery from "../../../src/alerts/Delivery.js"
 import { formatAsctime } from "../../../src/domain/Time.js"
 import type { ProgramSpec } from "../../../src/domain/Selection.js"
 import { httpok, type HttpokSettings, isStale, pythonList } from "../../../src/plugins/httpok/httpok.js"
@@ -10,7 +10,7 @@ import { decodeEvent } from "../../../src/protocol/Payload.js"
 import * as Logging from "../../../src/protocol/Logging.js"
 import { Gcore, GcoreError, GcoreTest } from "../../../src/services/Gcore.js"
 import { HttpProbe, HttpProbeTest } from "../../../src/services/HttpProbe.js"
-import { Notifier, NotifierTest } from "../../../src/alerts/Notifier.js"
+import { Routes, RoutesTest } from "../../../src/alerts/Routes.js"
 import { RpcFault, RpcTransportError } from "../../../src/supervisor/Supervisor.js"
 import { SupervisorTest, type TestProcess } from "../../../src/supervisor/SupervisorTest.js"
 import * as HttpFixture from "../../support/http.js"
@@ -48,7 +48,7 @@ const tick = (when = 1_700_000_000, period = 5) => event(`TICK_${period}`, `when
 /** Alerts recorded, supervisord and gcore scripted, log lines collected; the probe as given. */
 const servicesWith = <P>(probe: Layer.Layer<P>) => (processes: ReadonlyArray<TestProcess>, log: Array<string> = []) =>
   Layer.mergeAll(
-    Alerts.layer({ name: "httpok" }).pipe(Layer.provideMerge(Layer.mergeAll(Notifier.layerTest, NodeFileSystem.layer))),
+    Delivery.layer.pipe(Layer.provideMerge(Layer.mergeAll(Routes.layerTest, NodeFileSystem.layer))),
     SupervisorTest.layer(processes),
     probe,
     Gcore.layerTest
@@ -62,7 +62,7 @@ const run = (config: HttpokSettings, events: ReadonlyArray<Event> = [tick()], se
     const handle = yield* httpok(config, self)
     for (const e of events) yield* handle(e)
     yield* TestClock.adjust("10 millis")
-    return yield* Effect.flatMap(NotifierTest, (test) => test.sent)
+    return yield* Effect.flatMap(RoutesTest, (test) => test.sent)
   })
 
 const restarts = Effect.gen(function*() {
@@ -355,7 +355,7 @@ describe("httpok with the real probe and an HTTP server", () => {
       const started = Date.now()
       yield* handle(tick())
       const elapsed = Date.now() - started
-      const notifier = yield* NotifierTest
+      const notifier = yield* RoutesTest
       if (expectAlert) yield* waitUntil(Effect.map(notifier.sent, (sent) => sent.length > 0), { timeout: 2000 })
       return { sent: yield* notifier.sent, elapsed }
     })
@@ -439,7 +439,7 @@ describe("httpok operator safety (--failures, --grace, --max-restarts)", () => {
   const failing = Effect.flatMap(HttpProbeTest, (t) => t.respond({ status: 500, reason: "Internal Server Error" }))
   const healthy = Effect.flatMap(HttpProbeTest, (t) => t.respond({ status: 200, reason: "OK" }))
   const log: Array<string> = []
-  const sent = Effect.flatMap(NotifierTest, (test) => test.sent)
+  const sent = Effect.flatMap(RoutesTest, (test) => test.sent)
   /** One tick, then time for the background delivery of what it sent. */
   const tickOnce = (handle: (event: Event) => Effect.Effect<void>) =>
     handle(tick()).pipe(Effect.zipRight(TestClock.adjust("10 millis")))

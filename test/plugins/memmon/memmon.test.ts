@@ -1,14 +1,14 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, TestClock } from "effect"
-import * as Alerts from "../../../src/alerts/Alerts.js"
+import * as Delivery from "../../../src/alerts/Delivery.js"
 import type { ProgramSpec } from "../../../src/domain/Selection.js"
 import { ctime } from "../../../src/domain/Time.js"
 import { memmon, type MemmonOptions } from "../../../src/plugins/memmon/memmon.js"
 import type { ProcessId } from "../../../src/domain/Selection.js"
 import type { Event } from "../../../src/domain/Event.js"
 import * as Logging from "../../../src/protocol/Logging.js"
-import { NotifierTest, Notifier } from "../../../src/alerts/Notifier.js"
+import { Routes, RoutesTest } from "../../../src/alerts/Routes.js"
 import { ProcessMemory, ProcessMemoryError, ProcessMemoryTest, type TestEntry } from "../../../src/services/ProcessMemory.js"
 import { RpcFault, RpcTransportError } from "../../../src/supervisor/SupervisorError.js"
 import { SupervisorTest, type TestProcess } from "../../../src/supervisor/SupervisorTest.js"
@@ -34,7 +34,7 @@ const options = (patch: Partial<MemmonOptions> & { p?: Record<string, number>; g
 /** The plugin over a scripted supervisord and process table, with mail and log captured. */
 const setup = (processes: ReadonlyArray<TestProcess>, table: ReadonlyArray<TestEntry>, lines: Array<string> = []) =>
   Layer.mergeAll(
-    Alerts.layer({ name: "memmon" }).pipe(Layer.provideMerge(Layer.mergeAll(Notifier.layerTest, NodeFileSystem.layer))),
+    Delivery.layer.pipe(Layer.provideMerge(Layer.mergeAll(Routes.layerTest, NodeFileSystem.layer))),
     SupervisorTest.layer(processes),
     ProcessMemory.layerTest(table)
   ).pipe(Layer.provideMerge(Logging.captureLayer(lines)))
@@ -47,7 +47,7 @@ const runTicks = (config: MemmonOptions, ticks = 1, self?: ProcessId) =>
     const handle = yield* memmon(config, self)
     for (let i = 0; i < ticks; i++) yield* handle(tick)
     yield* TestClock.adjust("10 millis") // let the outbox deliver
-    return yield* Effect.flatMap(NotifierTest, (test) => test.sent)
+    return yield* Effect.flatMap(RoutesTest, (test) => test.sent)
   })
 
 const stopped = Effect.flatMap(SupervisorTest, (sv) => sv.callsOf("stopProcess"))
@@ -305,7 +305,7 @@ describe("memmon operator safety (--failures, --grace, --max-restarts)", () => {
       yield* Effect.flatMap(ProcessMemoryTest, (m) => m.setRss(pid, 60 * MB))
       yield* TestClock.adjust("10 millis")
     })
-  const sent = Effect.flatMap(NotifierTest, (test) => test.sent)
+  const sent = Effect.flatMap(RoutesTest, (test) => test.sent)
 
   it.scoped("--failures 3: restarts only at the third tick in a row over the limit; a tick under it starts the count again", () => {
     const lines: Array<string> = []
