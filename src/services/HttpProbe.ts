@@ -1,12 +1,13 @@
 /**
  * httpok's health check: one GET of a URL, bounded in time, with a typed outcome.
  *
- * Over node:http / node:https directly rather than @effect/platform's HttpClient: node:http is
- * already loaded for supervisord's XML-RPC, node:https is loaded on the first https check, so
- * the listener's start-up pays nothing for it; and a probe needs what the client would hide
- * (a fresh connection per check, the raw error codes that say refused / DNS / TLS / reset).
+ * Over node:http / node:https directly rather than @effect/platform's HttpClient: a probe needs
+ * what the client would hide (a fresh connection per check, the raw error codes that say
+ * refused / DNS / TLS / reset). The body is never held: it is read to its end and discarded, or
+ * scanned for the `find` text, so a huge or endless health page costs no memory.
  */
 import * as http from "node:http"
+import * as https from "node:https"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
@@ -22,14 +23,19 @@ export interface ProbeRequest {
   readonly timeout: Duration.DurationInput
   /** Verify the server's certificate (off by default, as the original). */
   readonly verifyTls?: boolean | undefined
+  /** Text to look for in the body (httpok's `-b`); reading stops as soon as it is found. */
+  readonly find?: string | undefined
 }
 
 export interface ProbeResponse {
   readonly status: number
   /** The reason phrase as the server sent it, e.g. `Internal Server Error`. */
   readonly reason: string
-  /** Decoded with the charset the server named (UTF-8 when it named none). */
-  readonly body: string
+  /**
+   * Whether the body contains the request's `find` text, decoded with the charset the server
+   * named (UTF-8 when it named none); absent when the request has no `find`.
+   */
+  readonly found?: boolean
 }
 
 /**
@@ -94,26 +100,42 @@ const describe = (reason: ProbeFailureReason, url: URL, error: NodeJS.ErrnoExcep
   }
 }
 
-/** The body as text, in the charset the Content-Type names when Node knows it. */
-const decodeBody = (bytes: Buffer, contentType: string | undefined): string => {
+/** A streaming decoder for the charset the Content-Type names when Node knows it, else UTF-8. */
+const decoderFor = (contentType: string | undefined) => {
   const charset = /charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? "")?.[1]
   if (charset !== undefined) {
     try {
-      return new TextDecoder(charset).decode(bytes)
+      return new TextDecoder(charset)
     } catch {
       // An unknown label: fall back to UTF-8, as browsers do.
     }
   }
-  return new TextDecoder("utf-8").decode(bytes)
+  return new TextDecoder("utf-8")
+}
+
+/**
+ * Looks for `text` in a body that arrives in chunks, holding only the last `text.length - 1`
+ * characters between chunks (all a match starting there can need). The decoder keeps a
+ * character whose bytes are split across chunks until it is whole.
+ */
+export const bodyScanner = (text: string, contentType: string | undefined) => {
+  const decoder = decoderFor(contentType)
+  let tail = ""
+  const look = (decoded: string): boolean => {
+    const window = tail + decoded
+    if (window.includes(text)) return true
+    tail = window.slice(Math.max(0, window.length - (text.length - 1)))
+    return false
+  }
+  return {
+    /** Whether the text has been seen, up to and including this chunk. */
+    push: (chunk: Uint8Array): boolean => look(decoder.decode(chunk, { stream: true })),
+    /** Whether the text is there, once the body has ended. */
+    end: (): boolean => look(decoder.decode())
+  }
 }
 
 type RequestFn = (url: URL, options: http.RequestOptions & { rejectUnauthorized?: boolean }) => http.ClientRequest
-
-// node:https (and with it node:tls) only once a URL needs it.
-const requestFor = (url: URL): Effect.Effect<RequestFn> =>
-  url.protocol === "https:"
-    ? Effect.map(Effect.promise(() => import("node:https")), (https) => https.request)
-    : Effect.succeed(http.request)
 
 /** A GET over a connection of its own (never a kept-alive one that could hide a hung server). */
 export const nodeAttempt: Attempt = (request) =>
@@ -122,45 +144,58 @@ export const nodeAttempt: Attempt = (request) =>
       return Effect.fail(new ProbeError({ reason: "Other", url: request.url, message: "not a valid URL" }))
     }
     const url = new URL(request.url)
-    return Effect.flatMap(requestFor(url), (send) =>
-      Effect.async<ProbeResponse, ProbeError>((resume) => {
-        let settled = false
-        const settle = (result: Effect.Effect<ProbeResponse, ProbeError>) => {
-          if (settled) return
-          settled = true
-          resume(result)
-        }
-        const fail = (error: NodeJS.ErrnoException) => {
-          const reason = classify(error)
-          settle(Effect.fail(new ProbeError({ reason, url: request.url, message: describe(reason, url, error) })))
-        }
-        const req = send(url, {
-          method: "GET",
-          agent: false,
-          headers: { "User-Agent": USER_AGENT },
-          rejectUnauthorized: request.verifyTls === true
-        })
-        req.on("error", fail)
-        req.on("response", (res) => {
-          const chunks: Array<Buffer> = []
-          res.on("data", (chunk: Buffer) => chunks.push(chunk))
-          res.on("error", fail)
-          res.on("end", () =>
-            settle(Effect.succeed({
-              status: res.statusCode ?? 0,
-              reason: res.statusMessage ?? "",
-              body: decodeBody(Buffer.concat(chunks), res.headers["content-type"])
-            })))
-          res.on("close", () => {
-            if (!res.complete) fail(Object.assign(new Error("connection closed mid-response"), { code: "ECONNRESET" }))
+    const send: RequestFn = url.protocol === "https:" ? https.request : http.request
+    return Effect.async<ProbeResponse, ProbeError>((resume) => {
+      let settled = false
+      const settle = (result: Effect.Effect<ProbeResponse, ProbeError>) => {
+        if (settled) return
+        settled = true
+        resume(result)
+      }
+      const fail = (error: NodeJS.ErrnoException) => {
+        const reason = classify(error)
+        settle(Effect.fail(new ProbeError({ reason, url: request.url, message: describe(reason, url, error) })))
+      }
+      const req = send(url, {
+        method: "GET",
+        agent: false,
+        headers: { "User-Agent": USER_AGENT },
+        rejectUnauthorized: request.verifyTls === true
+      })
+      req.on("error", fail)
+      req.on("response", (res) => {
+        const answer = (found?: boolean) =>
+          settle(Effect.succeed({
+            status: res.statusCode ?? 0,
+            reason: res.statusMessage ?? "",
+            ...(found === undefined ? {} : { found })
+          }))
+        const find = request.find
+        if (find === undefined) {
+          // Still read to the end: the whole response must arrive within the time limit.
+          res.resume()
+          res.on("end", () => answer())
+        } else {
+          const scanner = bodyScanner(find, res.headers["content-type"])
+          res.on("data", (chunk: Buffer) => {
+            if (!scanner.push(chunk)) return
+            // Found: the rest of the body cannot change the verdict.
+            answer(true)
+            req.destroy()
           })
+          res.on("end", () => answer(scanner.end()))
+        }
+        res.on("error", fail)
+        res.on("close", () => {
+          if (!res.complete) fail(Object.assign(new Error("connection closed mid-response"), { code: "ECONNRESET" }))
         })
-        req.end()
-        return Effect.sync(() => {
-          settled = true
-          req.destroy()
-        })
-      }))
+      })
+      req.end()
+      return Effect.sync(() => {
+        settled = true
+        req.destroy()
+      })
+    })
   })
 
 // ---------------------------------------------------------------------------
@@ -219,7 +254,11 @@ export const make = (attempt: Attempt = nodeAttempt): HttpProbeService => ({ get
 
 /** The reply a test probe gives: a response (status default 200), or a failure. */
 export type ScriptedReply =
-  | (Partial<ProbeResponse> & { readonly delay?: Duration.DurationInput })
+  | (Partial<Pick<ProbeResponse, "status" | "reason">> & {
+    /** Searched for the request's `find` text. */
+    readonly body?: string
+    readonly delay?: Duration.DurationInput
+  })
   | { readonly fail: ProbeFailureReason; readonly message?: string; readonly delay?: Duration.DurationInput }
 
 export class HttpProbe extends Context.Tag("superlance/HttpProbe")<HttpProbe, HttpProbeService>() {
@@ -250,7 +289,8 @@ export class HttpProbe extends Context.Tag("superlance/HttpProbe")<HttpProbe, Ht
               message: reply.message ?? `test probe: ${reply.fail}`
             })
           }
-          return { status: reply.status ?? 200, reason: reply.reason ?? "OK", body: reply.body ?? "" }
+          const response = { status: reply.status ?? 200, reason: reply.reason ?? "OK" }
+          return request.find === undefined ? response : { ...response, found: (reply.body ?? "").includes(request.find) }
         })
       const control: HttpProbeTest["Type"] = {
         requests: Ref.get(requests),

@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Clock, Duration, Effect, Either, Fiber, Option, TestClock } from "effect"
 import {
   type Attempt,
+  bodyScanner,
   HttpProbe,
   HttpProbeTest,
   nodeAttempt,
@@ -9,6 +10,7 @@ import {
   type ProbeFailureReason,
   type ProbeResponse
 } from "../../src/services/HttpProbe.js"
+import * as http from "node:http"
 import * as net from "node:net"
 import * as HttpFixture from "../support/http.js"
 import { sleepReal, waitUntil } from "../support/supervisord.js"
@@ -22,7 +24,7 @@ const scripted = (failures: ReadonlyArray<ProbeFailureReason>) => {
       times.push(now)
       const reason = failures[next++]
       return reason === undefined
-        ? Effect.succeed<ProbeResponse>({ status: 200, reason: "OK", body: "fine" })
+        ? Effect.succeed<ProbeResponse>({ status: 200, reason: "OK" })
         : Effect.fail(new ProbeError({ reason, url: request.url, message: reason }))
     })
   return { attempt, times }
@@ -93,7 +95,7 @@ describe("HttpProbe retries and time limit (TestClock)", () => {
       const probe = yield* HttpProbe
       yield* control.respondOnce({ status: 503, reason: "Service Unavailable" })
       yield* control.respond({ fail: "Refused" })
-      expect(yield* probe.get({ url, timeout: "1 second" })).toEqual({ status: 503, reason: "Service Unavailable", body: "" })
+      expect(yield* probe.get({ url, timeout: "1 second" })).toEqual({ status: 503, reason: "Service Unavailable" })
       const refused = yield* Effect.fork(Effect.either(probe.get({ url, timeout: "1 second" })))
       yield* TestClock.adjust("1 second")
       expect(Either.getLeft(yield* Fiber.join(refused)).pipe(Option.map((e) => e.reason))).toEqual(Option.some("Refused"))
@@ -117,12 +119,12 @@ const timed = <A, E>(effect: Effect.Effect<A, E>) =>
 const live = HttpProbe.make()
 
 describe("HttpProbe over a real HTTP server", () => {
-  it.scopedLive("GETs the URL with User-Agent httpok and answers status, reason and body", () =>
+  it.scopedLive("GETs the URL with User-Agent httpok and answers status, reason and whether the body has the text", () =>
     Effect.gen(function*() {
       const http = yield* HttpFixture.make()
       http.respond({ status: 200, body: "all good: ünïcødé ✓" })
-      const response = yield* live.get({ url: http.url("/health?deep=1"), timeout: "5 seconds" })
-      expect(response).toEqual({ status: 200, reason: "OK", body: "all good: ünïcødé ✓" })
+      const response = yield* live.get({ url: http.url("/health?deep=1"), timeout: "5 seconds", find: "ünïcødé ✓" })
+      expect(response).toEqual({ status: 200, reason: "OK", found: true })
       const [request] = http.requests()
       expect(request).toMatchObject({ method: "GET", path: "/health?deep=1" })
       expect(request?.headers["user-agent"]).toBe("httpok")
@@ -135,8 +137,7 @@ describe("HttpProbe over a real HTTP server", () => {
       http.respondOnce({ status: 201 })
       expect(yield* live.get({ url: http.url(), timeout: "5 seconds" })).toEqual({
         status: 500,
-        reason: "Internal Server Error",
-        body: "boom"
+        reason: "Internal Server Error"
       })
       expect((yield* live.get({ url: http.url(), timeout: "5 seconds" })).status).toBe(201)
     }))
@@ -198,8 +199,8 @@ describe("HttpProbe over a real HTTP server", () => {
     Effect.gen(function*() {
       const https = yield* HttpFixture.make({ tls: true })
       https.respond({ body: "secure" })
-      const response = yield* live.get({ url: https.url(), timeout: "5 seconds" })
-      expect(response).toMatchObject({ status: 200, body: "secure" })
+      const response = yield* live.get({ url: https.url(), timeout: "5 seconds", find: "secure" })
+      expect(response).toEqual({ status: 200, reason: "OK", found: true })
       const verified = yield* Effect.either(live.get({ url: https.url(), timeout: "5 seconds", verifyTls: true }))
       expect(Either.isLeft(verified) && verified.left.reason).toBe("Tls")
       expect(Either.isLeft(verified) && verified.left.message).toMatch(/^TLS with 127\.0\.0\.1:\d+ failed: .*self[- ]signed/)
@@ -223,4 +224,146 @@ describe("HttpProbe over a real HTTP server", () => {
       yield* Fiber.interrupt(fiber)
       yield* waitUntil(() => events.includes("close"), { timeout: 1000, message: "the connection to close" })
     }).pipe(Effect.scoped))
+})
+
+describe("bodyScanner", () => {
+  const text = "état: ✓ prêt"
+  const body = Buffer.from(`xx é ✓ ${text} 🙂 yy`)
+
+  it("finds the text wherever the body is split, multi-byte characters included", () => {
+    for (let at = 0; at <= body.length; at++) {
+      const scanner = bodyScanner(text, undefined)
+      const found = scanner.push(body.subarray(0, at)) || scanner.push(body.subarray(at)) || scanner.end()
+      expect(found, `split at byte ${at}`).toBe(true)
+    }
+  })
+
+  it("finds the text arriving one byte at a time, and not before its last byte", () => {
+    const scanner = bodyScanner(text, undefined)
+    const last = body.indexOf(Buffer.from(text)) + Buffer.byteLength(text) - 1
+    const hits = [...body].map((byte) => scanner.push(Uint8Array.of(byte)))
+    expect(hits.indexOf(true)).toBe(last)
+  })
+
+  it("does not find a text that is absent, or only its parts on either side of a split", () => {
+    const scanner = bodyScanner("db: ok", undefined)
+    expect(scanner.push(Buffer.from("db: "))).toBe(false)
+    expect(scanner.push(Buffer.from("down, ok"))).toBe(false)
+    expect(scanner.end()).toBe(false)
+  })
+
+  it("decodes with the charset the Content-Type names", () => {
+    const scanner = bodyScanner("prêt", "text/plain; charset=ISO-8859-1")
+    expect(scanner.push(Buffer.from("pr\xea", "latin1"))).toBe(false)
+    expect(scanner.push(Buffer.from("t", "latin1"))).toBe(true)
+  })
+})
+
+// ---------------------------------------------------------------------------
+// Bodies too big to hold
+
+const filler = Buffer.alloc(64 * 1024, "x")
+
+/**
+ * A server whose handler writes each body itself; `closes` records, per response, whether it had
+ * been written to its end when its connection closed.
+ */
+const bodyServer = (write: (response: http.ServerResponse) => void) =>
+  Effect.gen(function*() {
+    const closes: Array<{ readonly finished: boolean }> = []
+    const server = http.createServer((_, response) => {
+      response.on("error", () => {})
+      response.on("close", () => closes.push({ finished: response.writableFinished }))
+      response.writeHead(200, { "content-type": "text/plain; charset=utf-8" })
+      write(response)
+    })
+    yield* Effect.acquireRelease(
+      Effect.async<void>((resume) => void server.listen(0, "127.0.0.1", () => resume(Effect.void))),
+      () =>
+        Effect.sync(() => {
+          server.closeAllConnections()
+          server.close()
+        })
+    )
+    const { port } = server.address() as net.AddressInfo
+    return { url: `http://127.0.0.1:${port}/`, closes }
+  })
+
+/** Filler forever (as fast as the client reads), with `text` once after `after` bytes. */
+const endless = (options: { readonly text?: string; readonly after?: number } = {}) => (response: http.ServerResponse) => {
+  let sent = 0
+  let pending = options.text === undefined ? undefined : Buffer.from(options.text)
+  const pour = () => {
+    while (!response.destroyed) {
+      let chunk = filler
+      if (pending !== undefined && sent >= (options.after ?? 0)) {
+        chunk = pending
+        pending = undefined
+      }
+      sent += chunk.length
+      if (!response.write(chunk)) return void response.once("drain", pour)
+    }
+  }
+  pour()
+}
+
+describe("HttpProbe reads a body it never holds", () => {
+  it.scopedLive("an endless body without -b is a Timeout after -t, and its connection is closed", () =>
+    Effect.gen(function*() {
+      const server = yield* bodyServer(endless())
+      const { ms, result } = yield* timed(live.get({ url: server.url, timeout: "1500 millis" }))
+      expect(Either.isLeft(result) && result.left).toMatchObject({ reason: "Timeout", message: "no complete response within 1s 500ms" })
+      expect(ms).toBeGreaterThanOrEqual(1400)
+      expect(ms).toBeLessThan(3000)
+      yield* waitUntil(() => server.closes.length === 1, { timeout: 2000, message: "the connection to close" })
+    }))
+
+  it.scopedLive("an endless body with the -b text after 50 MB is found, and reading stops there", () =>
+    Effect.gen(function*() {
+      const server = yield* bodyServer(endless({ text: "status: ok ✓", after: 50 * 1024 * 1024 }))
+      const result = yield* live.get({ url: server.url, timeout: "20 seconds", find: "status: ok ✓" })
+      expect(result).toEqual({ status: 200, reason: "OK", found: true })
+      yield* waitUntil(() => server.closes.length === 1, { timeout: 2000, message: "the connection to close" })
+      expect(server.closes).toEqual([{ finished: false }])
+    }))
+
+  it.scopedLive("an endless body without the -b text is still a Timeout", () =>
+    Effect.gen(function*() {
+      const server = yield* bodyServer(endless())
+      const result = yield* Effect.either(live.get({ url: server.url, timeout: "1 second", find: "status: ok" }))
+      expect(Either.isLeft(result) && result.left.reason).toBe("Timeout")
+    }))
+
+  it.scopedLive("headers and part of the body, then a stall, is a Timeout (with or without -b)", () =>
+    Effect.gen(function*() {
+      const server = yield* bodyServer((response) => void response.write("status: "))
+      for (const find of [undefined, "status: ok"]) {
+        const result = yield* Effect.either(live.get({ url: server.url, timeout: "1 second", find }))
+        expect(Either.isLeft(result) && result.left.reason).toBe("Timeout")
+      }
+    }))
+
+  it.scopedLive("the -b text split across two chunks, inside a multi-byte character, is found", () =>
+    Effect.gen(function*() {
+      const text = Buffer.from("db: ✓ ok")
+      const split = text.indexOf(Buffer.from("✓")) + 1
+      const server = yield* bodyServer((response) => {
+        response.write(Buffer.concat([Buffer.from("status "), text.subarray(0, split)]))
+        // Apart in time, so the two halves arrive as two chunks.
+        setTimeout(() => response.end(Buffer.concat([text.subarray(split), Buffer.from(" end")])), 200)
+      })
+      const result = yield* live.get({ url: server.url, timeout: "5 seconds", find: "db: ✓ ok" })
+      expect(result).toEqual({ status: 200, reason: "OK", found: true })
+    }))
+
+  it.scopedLive("a finite body without the -b text is read to its end: not found", () =>
+    Effect.gen(function*() {
+      const server = yield* bodyServer((response) => {
+        for (let i = 0; i < 64; i++) response.write(filler)
+        response.end("db: down")
+      })
+      const result = yield* live.get({ url: server.url, timeout: "5 seconds", find: "db: ok" })
+      expect(result).toEqual({ status: 200, reason: "OK", found: false })
+      expect(server.closes).toEqual([{ finished: true }])
+    }))
 })
