@@ -8,7 +8,9 @@ import {
   nodeAttempt,
   ProbeError,
   type ProbeFailureReason,
-  type ProbeResponse
+  type ProbeResponse,
+  type ResponseHead,
+  ResponseReader
 } from "../../src/services/HttpProbe.js"
 import * as http from "node:http"
 import * as net from "node:net"
@@ -142,6 +144,27 @@ describe("HttpProbe over a real HTTP server", () => {
       expect((yield* live.get({ url: http.url(), timeout: "5 seconds" })).status).toBe(201)
     }))
 
+  it.scopedLive("sends the URL's user and password as Basic credentials, the Host as given", () =>
+    Effect.gen(function*() {
+      const http = yield* HttpFixture.make()
+      yield* live.get({ url: http.url("/x").replace("://", "://ops:s%40cret@"), timeout: "5 seconds" })
+      const [request] = http.requests()
+      expect(request?.headers.authorization).toBe(`Basic ${Buffer.from("ops:s@cret").toString("base64")}`)
+      expect(request?.headers.host).toBe(`127.0.0.1:${http.port}`)
+    }))
+
+  it.live("an answer that is not HTTP is a Protocol failure", () =>
+    Effect.gen(function*() {
+      const server = net.createServer((socket) => socket.end("SSH-2.0-OpenSSH_9.6\r\n\r\n"))
+      yield* Effect.acquireRelease(
+        Effect.async<void>((resume) => void server.listen(0, "127.0.0.1", () => resume(Effect.void))),
+        () => Effect.sync(() => server.close())
+      )
+      const port = (server.address() as net.AddressInfo).port
+      const result = yield* Effect.either(live.get({ url: `http://127.0.0.1:${port}/`, timeout: "5 seconds" }))
+      expect(Either.isLeft(result) && result.left.reason).toBe("Protocol")
+    }).pipe(Effect.scoped))
+
   it.scopedLive("does not follow redirects", () =>
     Effect.gen(function*() {
       const http = yield* HttpFixture.make()
@@ -227,35 +250,98 @@ describe("HttpProbe over a real HTTP server", () => {
 })
 
 describe("bodyScanner", () => {
-  const text = "état: ✓ prêt"
-  const body = Buffer.from(`xx é ✓ ${text} 🙂 yy`)
+  const text = "état: ✓ prêt 🙂"
+  const cases = [
+    { name: "UTF-8, searched as bytes", contentType: undefined, encoding: "utf8" },
+    { name: "UTF-16LE, decoded", contentType: "text/plain; charset=utf-16le", encoding: "utf16le" }
+  ] as const
 
-  it("finds the text wherever the body is split, multi-byte characters included", () => {
-    for (let at = 0; at <= body.length; at++) {
-      const scanner = bodyScanner(text, undefined)
-      const found = scanner.push(body.subarray(0, at)) || scanner.push(body.subarray(at)) || scanner.end()
-      expect(found, `split at byte ${at}`).toBe(true)
-    }
-  })
+  for (const { contentType, encoding, name } of cases) {
+    const body = Buffer.from(`xx é ✓ ${text} 🙂 yy`, encoding)
 
-  it("finds the text arriving one byte at a time, and not before its last byte", () => {
-    const scanner = bodyScanner(text, undefined)
-    const last = body.indexOf(Buffer.from(text)) + Buffer.byteLength(text) - 1
-    const hits = [...body].map((byte) => scanner.push(Uint8Array.of(byte)))
-    expect(hits.indexOf(true)).toBe(last)
-  })
+    it(`${name}: finds the text wherever the body is split, multi-byte characters included`, () => {
+      for (let at = 0; at <= body.length; at++) {
+        const scanner = bodyScanner(text, contentType)
+        const found = scanner.push(body.subarray(0, at)) || scanner.push(body.subarray(at)) || scanner.end()
+        expect(found, `split at byte ${at}`).toBe(true)
+      }
+    })
 
-  it("does not find a text that is absent, or only its parts on either side of a split", () => {
-    const scanner = bodyScanner("db: ok", undefined)
-    expect(scanner.push(Buffer.from("db: "))).toBe(false)
-    expect(scanner.push(Buffer.from("down, ok"))).toBe(false)
-    expect(scanner.end()).toBe(false)
-  })
+    it(`${name}: finds the text arriving one byte at a time, at its last byte`, () => {
+      const scanner = bodyScanner(text, contentType)
+      const last = body.indexOf(Buffer.from(text, encoding)) + Buffer.byteLength(text, encoding) - 1
+      const hits = [...body].map((byte) => scanner.push(Uint8Array.of(byte)))
+      expect(hits.indexOf(true)).toBe(last)
+    })
+
+    it(`${name}: does not find a text that is absent, or only its parts on either side of a split`, () => {
+      const scanner = bodyScanner("db: ok ✓", contentType)
+      expect(scanner.push(Buffer.from("db: ", encoding))).toBe(false)
+      expect(scanner.push(Buffer.from("down, ok ✓", encoding))).toBe(false)
+      expect(scanner.end()).toBe(false)
+    })
+  }
 
   it("decodes with the charset the Content-Type names", () => {
     const scanner = bodyScanner("prêt", "text/plain; charset=ISO-8859-1")
     expect(scanner.push(Buffer.from("pr\xea", "latin1"))).toBe(false)
     expect(scanner.push(Buffer.from("t", "latin1"))).toBe(true)
+  })
+})
+
+describe("ResponseReader", () => {
+  /** Reads `response` split at `at`; answers the head, the body and the state after each piece. */
+  const read = (response: string, at: number) => {
+    const bytes = Buffer.from(response)
+    const heads: Array<ResponseHead> = []
+    const body: Array<Buffer> = []
+    const reader = new ResponseReader((head) => heads.push(head), (piece) => body.push(Buffer.from(piece)))
+    const states = [reader.push(bytes.subarray(0, at)), reader.push(bytes.subarray(at))]
+    return { heads, body: Buffer.concat(body).toString(), states, complete: reader.end() }
+  }
+  const everySplit = (response: string, check: (result: ReturnType<typeof read>) => void) => {
+    for (let at = 0; at <= Buffer.byteLength(response); at++) check(read(response, at))
+  }
+
+  it("reads a chunked body with extensions and trailers, after an interim 100, at every split", () =>
+    everySplit(
+      "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\nx-a: 2\r\n\r\n" +
+        "5;ext=1\r\nhello\r\nA\r\n, wörld!!\r\n0\r\nTrailer: x\r\n\r\n",
+      ({ body, complete, heads, states }) => {
+        expect(heads).toHaveLength(1)
+        expect(heads[0]).toMatchObject({ status: 200, reason: "OK" })
+        expect(heads[0]?.headers.get("x-a")).toBe("1, 2")
+        expect(body).toBe("hello, wörld!!")
+        expect(states[1]).toBe("done")
+        expect(complete).toBe(true)
+      }
+    ))
+
+  it("reads a Content-Length body and ignores what follows it", () =>
+    everySplit("HTTP/1.0 503 Service Unavailable\r\nContent-Length: 4\r\n\r\ndownEXTRA", ({ body, heads, states }) => {
+      expect(heads.map((h) => [h.status, h.reason])).toEqual([[503, "Service Unavailable"]])
+      expect(body).toBe("down")
+      expect(states[1]).toBe("done")
+    }))
+
+  it("without a length, reads until the connection closes; a 204 has no body", () => {
+    const { complete, states } = read("HTTP/1.1 200 OK\r\n\r\nsome body", 5)
+    expect(states).toEqual(["more", "more"])
+    expect(complete).toBe(true)
+    expect(read("HTTP/1.1 204 No Content\r\n\r\n", 3).states[1]).toBe("done")
+  })
+
+  it("a body cut short is incomplete", () => {
+    expect(read("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", 3).complete).toBe(false)
+    expect(read("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel", 3).complete).toBe(false)
+    expect(read("HTTP/1.1 200 OK\r\nContent-", 3).complete).toBe(false)
+  })
+
+  it("an answer that is not HTTP says why", () => {
+    expect(read("SSH-2.0-OpenSSH_9.6\r\n\r\n", 3).states[1]).toEqual({ problem: "not an HTTP response: \"SSH-2.0-OpenSSH_9.6\"" })
+    expect(read("HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\n", 3).states[1]).toMatchObject({ problem: expect.stringMatching(/Content-Length/) })
+    expect(read("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 3).states[1]).toMatchObject({ problem: expect.stringMatching(/chunk size/) })
+    expect(read(`HTTP/1.1 200 OK\r\nX: ${"y".repeat(70_000)}`, 3).states[1]).toMatchObject({ problem: expect.stringMatching(/more than/) })
   })
 })
 
