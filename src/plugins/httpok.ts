@@ -57,10 +57,10 @@ const judge = (
     const summary = `error contacting ${config.url}:\n\n ${result.left.message}`
     return { subject: subject("bad status returned"), summary }
   }
-  const { body, reason, status } = result.right
+  const { found, reason, status } = result.right
   const summary = `status contacting ${config.url}: ${status} ${reason}`
   if (!config.codes.includes(status)) return { subject: subject("bad status returned"), summary }
-  if (config.body !== undefined && !body.includes(config.body)) {
+  if (config.body !== undefined && found !== true) {
     return { subject: subject("bad body returned"), summary }
   }
   return undefined
@@ -192,7 +192,7 @@ export const httpok = (config: HttpokSettings, self?: ProcessId) =>
         }
       }
       const result = yield* Effect.either(
-        probe.get({ url: config.url, timeout: config.timeout, verifyTls: config.verifyTls })
+        probe.get({ url: config.url, timeout: config.timeout, verifyTls: config.verifyTls, find: config.body })
       )
       const verdict = judge(config, result)
       if (verdict === undefined) {
