@@ -12,7 +12,7 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { Event } from "../protocol/Event.js"
 import type { Alert } from "../services/Alert.js"
-import { Notifier } from "../services/Notifier.js"
+import { NO_TRANSPORT, Notifier } from "../services/Notifier.js"
 import * as Outbox from "./Outbox.js"
 
 const AlertStruct = Schema.Struct({
@@ -30,6 +30,8 @@ export const RETRY_CAP = Duration.minutes(1)
 export class Alerts extends Context.Tag("superlance/Alerts")<Alerts, {
   /** Queues the alert; it is delivered in the background. */
   readonly send: (alert: Alert) => Effect.Effect<void>
+  /** The routes alerts go through, for log lines: `mail`, `webhook`, `alertmanager2`…; empty without any. */
+  readonly via: ReadonlyArray<string>
 }>() {}
 
 /** Notes the alerts the queue limit dropped in the next message that goes out. */
@@ -53,7 +55,10 @@ export const make = (options: { readonly name: string; readonly spoolFile?: stri
         cadence: { _tag: "Immediate" },
         retryCap: RETRY_CAP
       }))
-    return Alerts.of({ send: (alert) => Effect.forEach(outboxes, (outbox) => outbox.add(alert), { discard: true }) })
+    return Alerts.of({
+      send: (alert) => Effect.forEach(outboxes, (outbox) => outbox.add(alert), { discard: true }),
+      via: routes.map((route) => route.name).filter((name) => name !== NO_TRANSPORT)
+    })
   })
 
 export const layer = (options: { readonly name: string; readonly spoolFile?: string | undefined }) =>

@@ -11,31 +11,46 @@ import packageJson from "../../package.json" with { type: "json" }
 import { decodeBatch } from "../config/batch.js"
 import { decodeCrashmail } from "../config/crashmail.js"
 import { decodeHttpok } from "../config/httpok.js"
+import { decodeLogFormat } from "../config/logging.js"
 import type { ConfigError } from "../config/fields.js"
 import { decodeMemmon } from "../config/memmon.js"
 import { decodeTestMail } from "../config/testMail.js"
+import { ProtocolError } from "../protocol/Framing.js"
+import * as Logging from "../protocol/Logging.js"
 import { normalize } from "./argv.js"
 import { printError } from "./Console.js"
 import * as Listeners from "./listeners.js"
 import { type OptionTable, type Raw, toCommandConfig } from "./OptionTable.js"
-import { type PluginName, tables, testMail as testMailTable } from "./tables.js"
+import { type logging, type PluginName, tables, testMail as testMailTable } from "./tables.js"
 import { testMail as runTestMail } from "./testMail.js"
 
 export const VERSION = packageJson.version
 
-/** A plugin's subcommand: its option table, decoded into its config, then its listener. */
-const listenerCommand = <T extends OptionTable, C, E, R>(
+/**
+ * A plugin's subcommand: its option table, decoded into its config, then its listener, which
+ * logs in the `--log-format` asked for.
+ */
+const listenerCommand = <T extends OptionTable & typeof logging, C, E, R>(
   name: string,
   table: T,
   decode: (raw: Raw<T>) => Effect.Effect<C, ConfigError>,
   listen: (config: C) => Effect.Effect<void, E, R>,
   description: string
 ) =>
-  // For a concrete table @effect/cli's parsed type is exactly Raw<T> (test/cli/OptionTable.test.ts);
-  // TypeScript cannot see that through the generic T.
-  Command.make(name, toCommandConfig(table), (raw) => decode(raw as Raw<T>).pipe(Effect.flatMap(listen))).pipe(
-    Command.withDescription(description)
-  )
+  Command.make(name, toCommandConfig(table), (parsed) => {
+    // For a concrete table @effect/cli's parsed type is exactly Raw<T> (test/cli/OptionTable.test.ts);
+    // TypeScript cannot see that through the generic T.
+    const raw = parsed as Raw<T>
+    return Effect.zip(decodeLogFormat(raw), decode(raw)).pipe(
+      Effect.flatMap(([format, config]) =>
+        listen(config).pipe(
+          // A stream out of step ends a running listener: its last words are a log line like the others.
+          Effect.tapError((error) => error instanceof ProtocolError ? Effect.logFatal(error.message) : Effect.void),
+          Effect.provide(Logging.layerFor(format))
+        )
+      )
+    )
+  }).pipe(Command.withDescription(description))
 
 const httpok = listenerCommand(
   "httpok",
@@ -132,6 +147,9 @@ export const main = (args: ReadonlyArray<string>, invokedAs: string) => {
           return printError(`${plugin}: ${failure.message} (${seeHelp})`).pipe(Effect.as(EXIT_USAGE))
         case "NotAListener":
           return printError(failure.message).pipe(Effect.as(EXIT_FAILURE))
+        case "ProtocolError":
+          // Logged by the listener, in its log format.
+          return Effect.succeed(EXIT_FAILURE)
         default:
           return printError(`${plugin ?? "superlance"}: ${failure.message}`).pipe(Effect.as(EXIT_FAILURE))
       }

@@ -40,6 +40,15 @@ const host = {
   }
 } as const satisfies OptionTable
 
+/** How a running listener writes its log lines (besides the built-in `--log-level`): every plugin. */
+export const logging = {
+  "log-format": {
+    kind: "single",
+    metavar: "FORMAT",
+    description: "Log lines as text (time, level, message: the default) or json (one object per line)."
+  }
+} as const satisfies OptionTable
+
 /** httpok and memmon: when a process is left alone. */
 const restartSafety = {
   grace: {
@@ -159,6 +168,7 @@ export const httpok = {
   },
   ...restartSafety,
   ...host,
+  ...logging,
   url: { kind: "positional", metavar: "URL", description: "The http or https URL to GET." }
 } as const satisfies OptionTable
 
@@ -179,7 +189,8 @@ export const crashmail = {
   ...listenerMail,
   ...tail,
   ...rateLimit,
-  ...host
+  ...host,
+  ...logging
 } as const satisfies OptionTable
 
 export const memmon = {
@@ -216,7 +227,8 @@ export const memmon = {
     description: "Restart only after N ticks in a row over the limit (default 1)."
   },
   ...restartSafety,
-  ...host
+  ...host,
+  ...logging
 } as const satisfies OptionTable
 
 const batch = (subject: string) =>
@@ -274,7 +286,8 @@ const batch = (subject: string) =>
     ...receivers,
     ...tail,
     ...rateLimit,
-    ...host
+    ...host,
+    ...logging
   }) as const satisfies OptionTable
 
 export const crashmailbatch = batch("Mail subject (default: Crash alert from supervisord).")

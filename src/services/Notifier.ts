@@ -48,6 +48,9 @@ export interface Route {
   readonly send: Transport
 }
 
+/** The name of the one route of a Notifier without transports: it only logs. */
+export const NO_TRANSPORT = "none"
+
 export class Notifier extends Context.Tag("superlance/Notifier")<Notifier, {
   /** One attempt through every configured transport. */
   readonly notify: (alert: Alert) => Effect.Effect<void, NotifyError>
@@ -66,7 +69,7 @@ export class Notifier extends Context.Tag("superlance/Notifier")<Notifier, {
     if (only === undefined) {
       const none: Transport = (alert) =>
         Effect.logDebug(`no alert transport configured; not sent: ${oneLine(alert.subject)}`)
-      return { notify: none, routes: [{ name: "none", target: "nowhere", send: none }] }
+      return { notify: none, routes: [{ name: NO_TRANSPORT, target: "nowhere", send: none }] }
     }
     return { notify: more.length === 0 ? only.send : fanOut(routes.map((route) => route.send)), routes }
   }
