@@ -142,7 +142,7 @@ const measureMemmon = async (args) => {
   let rssLines = 0
   let errors = ""
   child.stderr.setEncoding("utf8").on("data", (chunk) => {
-    rssLines += chunk.split("\n").filter((line) => line.startsWith("RSS of ")).length
+    rssLines += chunk.split("\n").filter((line) => /^\S+Z INFO RSS of /.test(line)).length
     for (const line of chunk.split("\n")) if (/ERROR|Restarting/.test(line)) errors += `${line}\n`
   })
   const exited = new Promise((resolve) => child.on("close", resolve))

@@ -18,7 +18,7 @@ const allowed = {
   supervisor: ["domain"],
   services: ["domain", "supervisor"],
   alerts: ["domain"],
-  options: ["domain", "alerts"],
+  options: ["domain", "protocol", "alerts"],
   plugins: ["domain", "protocol", "supervisor", "services", "alerts", "options"],
   demo: ["domain", "supervisor"],
   ".": ["domain", "protocol", "supervisor", "services", "alerts", "options", "plugins", "demo"]

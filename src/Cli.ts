@@ -13,17 +13,31 @@ import { routes } from "./alerts/Routes.js"
 import { testMail as runTestMail } from "./alerts/TestMail.js"
 import { printError } from "./Console.js"
 import { normalize } from "./options/argv.js"
+import { decodeLogFormat } from "./options/logging.js"
 import { type OptionTable, toCommandConfig } from "./options/OptionTable.js"
 import { decodeTestMail, testMailTable } from "./options/testMail.js"
 import type { Plugin } from "./plugins/common/Plugin.js"
 import { all as allPlugins, isPluginName, plugins } from "./plugins/registry.js"
+import { ProtocolError } from "./protocol/Framing.js"
+import * as Logging from "./protocol/Logging.js"
 
 export const VERSION = packageJson.version
 
-/** A plugin's subcommand: its options parsed, decoded into its config, then its listener. */
+/**
+ * A plugin's subcommand: its options parsed, decoded into its config, then its listener, which
+ * logs in the `--log-format` asked for.
+ */
 const listenerCommand = (plugin: Plugin) =>
-  Command.make(plugin.name, toCommandConfig(plugin.options), (raw) => Effect.flatMap(plugin.decode(raw), plugin.listen))
-    .pipe(Command.withDescription(plugin.description))
+  Command.make(plugin.name, toCommandConfig(plugin.options), (raw) =>
+    Effect.zip(decodeLogFormat(raw), plugin.decode(raw)).pipe(
+      Effect.flatMap(([format, config]) =>
+        plugin.listen(config).pipe(
+          // A stream out of step ends a running listener: its last words are a log line like the others.
+          Effect.tapError((error) => error instanceof ProtocolError ? Effect.logFatal(error.message) : Effect.void),
+          Effect.provide(Logging.layerFor(format))
+        )
+      )
+    )).pipe(Command.withDescription(plugin.description))
 
 const testMail = Command.make(
   "test-mail",
@@ -75,6 +89,9 @@ export const main = (args: ReadonlyArray<string>, invokedAs: string) => {
           return printError(`${plugin}: ${failure.message} (${seeHelp})`).pipe(Effect.as(EXIT_USAGE))
         case "NotAListener":
           return printError(failure.message).pipe(Effect.as(EXIT_FAILURE))
+        case "ProtocolError":
+          // Logged by the listener, in its log format.
+          return Effect.succeed(EXIT_FAILURE)
         default:
           return printError(`${plugin ?? "superlance"}: ${failure.message}`).pipe(Effect.as(EXIT_FAILURE))
       }

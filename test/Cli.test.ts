@@ -4,6 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { launcher, runCli } from "./support/cli.js"
 import { processState, tick } from "./support/envelope.js"
+import { untimed } from "./support/logLines.js"
 import packageJson from "../package.json" with { type: "json" }
 
 const expectUsageError = async (args: ReadonlyArray<string>, message: RegExp) => {
@@ -67,7 +68,43 @@ describe("the superlance command line", () => {
     })
     expect(run.code).toBe(0)
     expect(run.stdout).toBe("READY\n" + "RESULT 2\nOKREADY\n".repeat(3))
-    expect(run.stderr).toContain("unexpected exit of cat:cat, mailing")
+    expect(untimed(run.stderr.trimEnd().split("\n"))).toEqual(["INFO unexpected exit of cat:cat, sending alert via mail"])
+  })
+
+  it("the alert's log line names the transports it goes to", async () => {
+    const input = processState("EXITED", { name: "cat", expected: 0, pid: 7 })
+    const env = { SUPERVISOR_SERVER_URL: "unix:///nonexistent.sock" }
+    // Nothing listens on port 9: the webhook's retries are cut short by the end of stdin.
+    const webhookOnly = await runCli(["crashmail", "--webhook", "http://127.0.0.1:9/"], { env, input })
+    expect(untimed(webhookOnly.stderr.trimEnd().split("\n"))[0]).toBe("INFO unexpected exit of cat:cat, sending alert via webhook")
+    const none = await runCli(["crashmail"], { env, input })
+    expect(untimed(none.stderr.trimEnd().split("\n"))).toEqual([
+      "INFO unexpected exit of cat:cat, no alert sent (no -m, --webhook or --alertmanager given)"
+    ])
+  })
+
+  it("with --log-format json, writes one JSON object per line on stderr and only protocol tokens on stdout", async () => {
+    const input = tick(60) + processState("EXITED", { name: "cat", expected: 0, pid: 7 }) + tick(60)
+    const run = await runCli(["crashmail", "-m", "root", "-s", "cat > /dev/null", "--log-format", "json", "--log-level", "debug"], {
+      env: { SUPERVISOR_SERVER_URL: "unix:///nonexistent.sock" },
+      input
+    })
+    expect(run.code).toBe(0)
+    expect(run.stdout).toBe("READY\n" + "RESULT 2\nOKREADY\n".repeat(3))
+    const records = run.stderr.trimEnd().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>)
+    expect(records.length).toBeGreaterThanOrEqual(2)
+    for (const record of records) {
+      expect(record).toMatchObject({ time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/) })
+      expect(["DEBUG", "INFO", "WARN", "ERROR", "FATAL"]).toContain(record.level)
+      expect(typeof record.message).toBe("string")
+    }
+    expect(records).toContainEqual(
+      expect.objectContaining({ level: "INFO", message: "unexpected exit of cat:cat, sending alert via mail" })
+    )
+  })
+
+  it("refuses an unknown --log-format in one plain line, exit 2", async () => {
+    await expectUsageError(["crashmail", "--log-format", "xml"], /^crashmail: --log-format: "xml" is not text or json/)
   })
 
   it("exits 1 with one clear line when the stream is out of step", async () => {
@@ -78,7 +115,7 @@ describe("the superlance command line", () => {
     expect(run.code).toBe(1)
     expect(run.stdout).toBe("READY\nRESULT 2\nOKREADY\n")
     expect(run.stderr.trimEnd().split("\n")).toHaveLength(1)
-    expect(run.stderr).toMatch(/^crashmail: event header out of step with supervisord: "this is not a header"/)
+    expect(untimed(run.stderr.trimEnd().split("\n"))[0]).toMatch(/^FATAL event header out of step with supervisord: "this is not a header"/)
   })
 
   it("exits 1 when stdin closes inside a payload", async () => {

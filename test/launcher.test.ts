@@ -60,7 +60,7 @@ describe("the installed command (bin/superlance.js)", () => {
       env: { SUPERVISOR_SERVER_URL: "unix:///nonexistent.sock" },
       input
     })
-    expect(run.stderr).toContain("unexpected exit of cat:cat, mailing")
+    expect(run.stderr).toMatch(/^\S+Z INFO unexpected exit of cat:cat, sending alert via mail$/m)
     expect(run.stdout).toBe("READY\n" + "RESULT 2\nOKREADY\n".repeat(3))
     expect(run.code).toBe(0)
     const calls = Effect.runSync(sendmail.calls)

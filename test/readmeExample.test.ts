@@ -32,7 +32,7 @@ it("the README's library example runs as a listener", async () => {
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve))
     expect(code).toBe(0)
     expect(stdout).toBe("READY\n" + "RESULT 2\nOKREADY\n".repeat(2))
-    expect(stderr).toBe("WARN: shop:web gave up starting\n")
+    expect(stderr).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ WARN shop:web gave up starting\n$/)
   } finally {
     rmSync(file, { force: true })
   }

@@ -15,7 +15,7 @@ import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { type Alert, AlertSchema } from "../domain/Alert.js"
 import * as Outbox from "./Outbox.js"
-import { Routes } from "./Routes.js"
+import { NO_TRANSPORT, Routes } from "./Routes.js"
 
 /** When queued entries go out. */
 export type Cadence =
@@ -48,6 +48,8 @@ export interface QueueOptions<T, I> {
 export interface Queue<T> {
   /** Queues the entry; it is delivered in the background. */
   readonly send: (entry: T) => Effect.Effect<void>
+  /** The routes entries go through, for log lines: `mail`, `webhook`, `alertmanager2`…; empty without any. */
+  readonly via: ReadonlyArray<string>
 }
 
 export class Delivery extends Context.Tag("superlance/Delivery")<Delivery, {
@@ -74,7 +76,10 @@ export const make: Effect.Effect<Delivery["Type"], never, Routes | FileSystem.Fi
           retryCap: cadence._tag === "Batched" ? cadence.interval : RETRY_CAP,
           ...(options.queueLimit === undefined ? {} : { queueLimit: options.queueLimit })
         }).pipe(Effect.provideService(FileSystem.FileSystem, fs)))
-      return { send: (entry: T) => Effect.forEach(outboxes, (outbox) => outbox.add(entry), { discard: true }) }
+      return {
+        send: (entry: T) => Effect.forEach(outboxes, (outbox) => outbox.add(entry), { discard: true }),
+        via: routes.map((route) => route.name).filter((name) => name !== NO_TRANSPORT)
+      }
     })
   return { open }
 })

@@ -47,9 +47,12 @@ export const routes = (
   ].map(stampRoute(host))
 }
 
+/** The name of the one route there is without transports: it only logs. */
+export const NO_TRANSPORT = "none"
+
 /** Without a transport, alerts are only logged (at debug level): a route that does just that. */
 const nowhere: Route = {
-  name: "none",
+  name: NO_TRANSPORT,
   target: "nowhere",
   send: (alert) => Effect.logDebug(`no alert transport configured; not sent: ${oneLine(alert.subject)}`)
 }

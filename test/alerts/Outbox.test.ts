@@ -6,6 +6,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Outbox from "../../src/alerts/Outbox.js"
 import * as Logging from "../../src/protocol/Logging.js"
+import { untimed } from "../support/logLines.js"
 
 /** A receiver that records what it got and fails while `down` is set. */
 const makeReceiver = Effect.gen(function*() {
@@ -177,6 +178,6 @@ describe("Outbox shutdown budget", () => {
       const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
       yield* TestClock.adjust(Outbox.SHUTDOWN_BUDGET)
       yield* closing.await
-      expect(logs.join("\n")).toMatch(/1 alert\(s\) not sent before exit \(timed out\); they are lost/)
+      expect(untimed(logs)).toEqual([expect.stringMatching(/^ERROR stuck: 1 alert\(s\) not sent before exit \(timed out\); they are lost/)])
     }).pipe(Effect.provide(layer)))
 })

@@ -149,7 +149,7 @@ describe("httpok under a real supervisord", () => {
       "web restarted"
     ].join("\n"))
     const log = await run(supervisor.readLog("httpok", "stderr"))
-    expect(log).toContain("web is in RUNNING state, restarting\nweb restarted\n")
+    expect(log).toMatch(/^\S+Z INFO web is in RUNNING state, restarting\n\S+Z INFO web restarted$/m)
     expect(await pidOf("httpok")).toBe(listener)
   }, 40_000)
 

@@ -62,7 +62,7 @@ describe("memmon under a real supervisord", () => {
     expect((await Effect.runPromise(supervisor.processInfo("small"))).pid).toBe(smallPid)
     const log = await Effect.runPromise(supervisor.readLog("memmon", "stderr"))
     expect(log).toContain(`Checking programs hog=${20 * MB}, small=${20 * MB}`)
-    expect(log).toMatch(/^RSS of small:small is \d+$/m)
+    expect(log).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ INFO RSS of small:small is \d+$/m)
     expect(log).toContain("Restarting hog:hog")
     expect(log).not.toContain("Restarting small:small")
   }, 40_000)

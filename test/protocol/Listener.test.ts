@@ -5,6 +5,7 @@ import * as ListenerIO from "../../src/protocol/ListenerIO.js"
 import * as Logging from "../../src/protocol/Logging.js"
 import type { Event } from "../../src/domain/Event.js"
 import { envelope, processState, tick } from "../support/envelope.js"
+import { untimed } from "../support/logLines.js"
 
 const ACK = "RESULT 2\nOKREADY\n"
 
@@ -38,7 +39,7 @@ describe("Listener.run", () => {
       ).pipe(Effect.provide(logger))
       expect(yield* test.written).toEqual(["READY\n", ACK, ACK])
       expect(yield* Ref.get(handled)).toEqual(["Tick"])
-      expect(logs).toEqual(["ERROR: TICK_5 (serial 1) failed: mail server refused"])
+      expect(logs).toEqual(["1970-01-01T00:00:00Z ERROR TICK_5 (serial 1) failed: mail server refused"])
     }))
 
   it.effect("acknowledges the events a handler does not accept without running it, in order", () =>
@@ -78,7 +79,7 @@ describe("Listener.run", () => {
       )
       expect(yield* test.written).toEqual(["READY\n", ACK, ACK])
       expect(handled).toBe(1)
-      expect(logs[0]).toMatch(/^ERROR: cannot decode TICK_5 payload "when:soon": when/)
+      expect(untimed(logs)[0]).toMatch(/^ERROR cannot decode TICK_5 payload "when:soon": when/)
     }))
 
   it.effect("fails with a ProtocolError when the stream is out of step", () =>

@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { OptionTable, Raw } from "../../src/options/OptionTable.js"
 import type { ConfigError } from "../../src/options/fields.js"
-import type { ListenError, Plugin } from "../../src/plugins/common/Plugin.js"
+import type { ListenError, Plugin, PluginTable } from "../../src/plugins/common/Plugin.js"
 import { parseRaw } from "./cliParse.js"
 
 /** The environment seen by the decoders (effect's ConfigProvider), instead of process.env. */
@@ -23,7 +23,7 @@ export const pipeline = <T extends OptionTable, C>(
   )
 
 /** The same path through a plugin of the registry: its name, its table, its decoder. */
-export const throughPlugin = <T extends OptionTable, C, E extends ListenError>(plugin: Plugin<T, C, E>) =>
+export const throughPlugin = <T extends PluginTable, C, E extends ListenError>(plugin: Plugin<T, C, E>) =>
   pipeline(plugin.name, plugin.options, (raw) => plugin.decode(raw))
 
 /** The one-line message a failing command line gets. */

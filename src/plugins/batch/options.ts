@@ -8,6 +8,7 @@ import * as Option from "effect/Option"
 import type { OptionTable, Raw } from "../../options/OptionTable.js"
 import type { HostStamp } from "../../alerts/hostname.js"
 import { type ConfigError, configError, fields } from "../../options/fields.js"
+import { logging } from "../../options/logging.js"
 import { decodeBatchMail, type MailConfig } from "../../options/mail.js"
 import { decodeReceivers, decodeTail, type Receivers, receivers, tail } from "../../options/receivers.js"
 import { decodeHost, decodeRateLimit, host, rateLimit } from "../../options/safety.js"
@@ -77,7 +78,8 @@ const batchTable = (subject: string) =>
     ...receivers,
     ...tail,
     ...rateLimit,
-    ...host
+    ...host,
+    ...logging
   }) as const satisfies OptionTable
 
 export const crashmailbatchTable = batchTable("Mail subject (default: Crash alert from supervisord).")

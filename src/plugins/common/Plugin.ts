@@ -6,7 +6,11 @@
  */
 import type * as Effect from "effect/Effect"
 import type { ConfigError } from "../../options/fields.js"
+import type { logging } from "../../options/logging.js"
 import type { OptionTable, Raw } from "../../options/OptionTable.js"
+
+/** Every plugin's table has the logging options (`--log-format`), which the command line reads. */
+export type PluginTable = OptionTable & typeof logging
 
 /** How a listener stops for good: every failure says what happened in one line. */
 export interface ListenError {
@@ -14,7 +18,7 @@ export interface ListenError {
   readonly message: string
 }
 
-export interface Plugin<T extends OptionTable = OptionTable, C = unknown, E extends ListenError = ListenError> {
+export interface Plugin<T extends PluginTable = PluginTable, C = unknown, E extends ListenError = ListenError> {
   readonly name: string
   /** One line for `superlance --help`. */
   readonly description: string
@@ -26,4 +30,4 @@ export interface Plugin<T extends OptionTable = OptionTable, C = unknown, E exte
 }
 
 /** A plugin, checked: `decode` reads exactly its table, `listen` takes what `decode` makes. */
-export const make = <T extends OptionTable, C, E extends ListenError>(plugin: Plugin<T, C, E>): Plugin<T, C, E> => plugin
+export const make = <T extends PluginTable, C, E extends ListenError>(plugin: Plugin<T, C, E>): Plugin<T, C, E> => plugin

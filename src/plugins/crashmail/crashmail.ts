@@ -47,7 +47,11 @@ export const crashmail = (
         // Read now: by the time the alert goes out the log may have moved on.
         const tail = yield* logTail.read(name)
         const sections = [body, ...suppressed, ...(tail._tag === "Some" ? [formatTail(tail.value)] : [])]
-        yield* Effect.logInfo(`unexpected exit of ${name}, mailing`)
+        yield* Effect.logInfo(
+          alerts.via.length === 0
+            ? `unexpected exit of ${name}, no alert sent (no -m, --webhook or --alertmanager given)`
+            : `unexpected exit of ${name}, sending alert via ${alerts.via.join(", ")}`
+        )
         yield* alerts.send({ plugin: "crashmail", subject, body: sections.join("\n\n"), processes: [name], events: [event] })
       })
   })

@@ -4,6 +4,7 @@ import * as Option from "effect/Option"
 import type { OptionTable, Raw } from "../../options/OptionTable.js"
 import type { HostStamp } from "../../alerts/hostname.js"
 import { type ConfigError, fields } from "../../options/fields.js"
+import { logging } from "../../options/logging.js"
 import { decodeListenerMail, listenerMail, type MailConfig } from "../../options/mail.js"
 import { decodeReceivers, decodeTail, type Receivers, tail } from "../../options/receivers.js"
 import { decodeHost, decodeRateLimit, host, rateLimit } from "../../options/safety.js"
@@ -27,7 +28,8 @@ export const crashmailTable = {
   ...listenerMail,
   ...tail,
   ...rateLimit,
-  ...host
+  ...host,
+  ...logging
 } as const satisfies OptionTable
 
 

@@ -37,10 +37,11 @@ export const pythonList = (items: ReadonlyArray<string>): string =>
     ).join(", ")
   }]`
 
-/** What a check found wrong: the mail's subject and the report's first line. */
+/** What a check found wrong: the mail's subject, the report's first line(s), and the log's one line. */
 interface Verdict {
   readonly subject: string
   readonly summary: string
+  readonly logLine: string
 }
 
 /** `httpok: <URL>: <what>`, or `httpok [<name>]: <URL>: <what>` with `-n`. */
@@ -53,14 +54,15 @@ const judge = (
 ): Verdict | undefined => {
   const subject = subjectOf(config)
   if (Either.isLeft(result)) {
+    // The original's report puts the reason on a line of its own; the log keeps one line per event.
     const summary = `error contacting ${config.url}:\n\n ${result.left.message}`
-    return { subject: subject("bad status returned"), summary }
+    return { subject: subject("bad status returned"), summary, logLine: `error contacting ${config.url}: ${result.left.message}` }
   }
-  const { body, reason, status } = result.right
+  const { found, reason, status } = result.right
   const summary = `status contacting ${config.url}: ${status} ${reason}`
-  if (!config.codes.includes(status)) return { subject: subject("bad status returned"), summary }
-  if (config.body !== undefined && !body.includes(config.body)) {
-    return { subject: subject("bad body returned"), summary }
+  if (!config.codes.includes(status)) return { subject: subject("bad status returned"), summary, logLine: summary }
+  if (config.body !== undefined && found !== true) {
+    return { subject: subject("bad body returned"), summary, logLine: summary }
   }
   return undefined
 }
@@ -191,7 +193,7 @@ export const httpok = (config: HttpokSettings, self?: ProcessId) =>
         }
       }
       const result = yield* Effect.either(
-        probe.get({ url: config.url, timeout: config.timeout, verifyTls: config.verifyTls })
+        probe.get({ url: config.url, timeout: config.timeout, verifyTls: config.verifyTls, find: config.body })
       )
       const verdict = judge(config, result)
       if (verdict === undefined) {
@@ -199,7 +201,7 @@ export const httpok = (config: HttpokSettings, self?: ProcessId) =>
         badChecks = 0
         return yield* Effect.logDebug(`${config.url} is fine`)
       }
-      yield* Effect.logInfo(verdict.summary)
+      yield* Effect.logInfo(verdict.logLine)
       badChecks++
       if (badChecks < failures) {
         return yield* Effect.logInfo(`bad check ${badChecks} of ${failures} in a row (--failures ${failures}), not acting yet`)

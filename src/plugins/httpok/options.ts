@@ -7,6 +7,7 @@ import type { OptionTable, Raw } from "../../options/OptionTable.js"
 import type { ProgramSpec } from "../../domain/Selection.js"
 import type { HostStamp } from "../../alerts/hostname.js"
 import { type ConfigError, fields } from "../../options/fields.js"
+import { logging } from "../../options/logging.js"
 import { decodeListenerMail, listenerMail, type MailConfig } from "../../options/mail.js"
 import { decodeReceivers, type Receivers } from "../../options/receivers.js"
 import { decodeFailures, decodeGrace, decodeHost, decodeRestartLimit, host, restartSafety } from "../../options/safety.js"
@@ -75,6 +76,7 @@ export const httpokTable = {
   },
   ...restartSafety,
   ...host,
+  ...logging,
   url: { kind: "positional", metavar: "URL", description: "The http or https URL to GET." }
 } as const satisfies OptionTable
 

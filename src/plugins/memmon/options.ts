@@ -5,6 +5,7 @@ import * as Option from "effect/Option"
 import type { OptionTable, Raw } from "../../options/OptionTable.js"
 import type { HostStamp } from "../../alerts/hostname.js"
 import { type ConfigError, fields } from "../../options/fields.js"
+import { logging } from "../../options/logging.js"
 import { decodeListenerMail, listenerMail, type MailConfig } from "../../options/mail.js"
 import { decodeReceivers, type Receivers } from "../../options/receivers.js"
 import { decodeFailures, decodeGrace, decodeHost, decodeRestartLimit, host, restartSafety } from "../../options/safety.js"
@@ -44,7 +45,8 @@ export const memmonTable = {
     description: "Restart only after N ticks in a row over the limit (default 1)."
   },
   ...restartSafety,
-  ...host
+  ...host,
+  ...logging
 } as const satisfies OptionTable
 
 

@@ -8,6 +8,7 @@ import type { Alert, NotifyError, Transport } from "../../../src/alerts/Transpor
 import { Routes } from "../../../src/alerts/Routes.js"
 import * as Webhook from "../../../src/alerts/transports/Webhook.js"
 import * as HttpFixture from "../../support/http.js"
+import { untimed } from "../../support/logLines.js"
 
 const event = Either.getOrThrow(decodeEvent({
   header: { ver: "3.0", server: "supervisor", serial: 1, pool: "l", poolserial: 1, eventname: "PROCESS_STATE_EXITED", len: 0 },
@@ -134,7 +135,7 @@ describe("Webhook transport", () => {
         yield* alerts.send(alert)
         // First attempt, and the first retry a second later, both find the receiver down.
         yield* Effect.sleep("1500 millis")
-        expect(logs.some((line) => line.startsWith("WARN: crashmail (webhook): could not send alert (webhook: cannot reach")))
+        expect(untimed(logs).some((line) => line.startsWith("WARN crashmail (webhook): could not send alert (webhook: cannot reach")))
           .toBe(true)
         yield* http.start
         const [delivered] = yield* http.waitForRequests(1, "10 seconds")

@@ -8,12 +8,16 @@ import { decodeEvent } from "../../../src/protocol/Payload.js"
 import * as Logging from "../../../src/protocol/Logging.js"
 import { LogTail } from "../../../src/services/LogTail.js"
 import { Routes, RoutesTest } from "../../../src/alerts/Routes.js"
+import { untimed } from "../../support/logLines.js"
 
-const layer = Delivery.layer.pipe(
-  Layer.provideMerge(Layer.mergeAll(Routes.layerTest, NodeFileSystem.layer)),
-  Layer.provideMerge(Logging.captureLayer([])),
-  Layer.provideMerge(LogTail.layerNone)
-)
+/** Alerts recorded, log lines collected into `lines`. */
+const services = (lines: Array<string> = []) =>
+  Delivery.layer.pipe(
+    Layer.provideMerge(Layer.mergeAll(Routes.layerTest, NodeFileSystem.layer)),
+    Layer.provideMerge(Logging.captureLayer(lines)),
+    Layer.provideMerge(LogTail.layerNone)
+  )
+const layer = services()
 
 const exit = (name: string, group: string, expected: 0 | 1) =>
   Either.getOrThrow(decodeEvent({
@@ -97,7 +101,7 @@ describe("crashmail", () => {
       yield* handle(exit("dog", "pets", 0))
       yield* TestClock.adjust("10 millis")
       expect((yield* notifier.sent).map((alert) => alert.processes)).toEqual([["pets:cat"], ["pets:cat"], ["pets:dog"]])
-      expect(lines).toContain("unexpected exit of pets:cat, not mailed (--rate-limit 2/10m; 3 not mailed so far)")
+      expect(untimed(lines)).toContain("INFO unexpected exit of pets:cat, not mailed (--rate-limit 2/10m; 3 not mailed so far)")
       // The first mail leaves the window 10 minutes after it went out.
       yield* TestClock.adjust("10 minutes")
       yield* handle(exit("cat", "pets", 0))
@@ -114,6 +118,6 @@ describe("crashmail", () => {
       expect((yield* notifier.sent).at(-1)?.body).toBe(
         "Process cat in group pets exited unexpectedly (pid 4242) from state RUNNING"
       )
-    }).pipe(Effect.provide(Layer.provideMerge(layer, Logging.captureLayer(lines))))
+    }).pipe(Effect.provide(services(lines)))
   })
 })

@@ -15,6 +15,7 @@ import { RpcFault, RpcTransportError } from "../../../src/supervisor/Supervisor.
 import { SupervisorTest, type TestProcess } from "../../../src/supervisor/SupervisorTest.js"
 import * as HttpFixture from "../../support/http.js"
 import { waitUntil } from "../../support/supervisord.js"
+import { untimed } from "../../support/logLines.js"
 
 const HEALTH = "http://app.example/health"
 
@@ -140,8 +141,9 @@ describe("httpok", () => {
       expect((yield* restarts).started).toEqual(["web"])
     }).pipe(Effect.provide(services([web]))))
 
-  it.scoped("no response at all is a bad status with the error in the report", () =>
-    Effect.gen(function*() {
+  it.scoped("no response at all is a bad status with the error in the report, and in one log line", () => {
+    const log: Array<string> = []
+    return Effect.gen(function*() {
       yield* Effect.flatMap(HttpProbeTest, (t) => t.respond({ delay: "1 minute" }))
       const fiber = yield* Effect.fork(run({ ...base, programs: programs("web"), timeout: Duration.seconds(2) }))
       yield* TestClock.adjust("2 seconds")
@@ -155,7 +157,14 @@ describe("httpok", () => {
         "web is in RUNNING state, restarting",
         "web restarted"
       ].join("\n"))
-    }).pipe(Effect.provide(services([web]))))
+      expect(log).toEqual([
+        `1970-01-01T00:00:02Z INFO error contacting ${HEALTH}: no complete response within 2s`,
+        "1970-01-01T00:00:02Z INFO Restarting selected processes ['web']",
+        "1970-01-01T00:00:02Z INFO web is in RUNNING state, restarting",
+        "1970-01-01T00:00:02Z INFO web restarted"
+      ])
+    }).pipe(Effect.provide(services([web], log)))
+  })
 
   it.scoped("-n puts the name in the subject", () =>
     Effect.gen(function*() {
@@ -292,8 +301,8 @@ describe("httpok", () => {
       // The handler cannot fail: the listener acknowledges the tick.
       yield* handle(tick(1_700_000_000))
       expect(yield* restarts).toEqual({ stopped: [], started: [] })
-      expect(log).toContain(
-        "Exception retrieving process info cannot reach supervisord at unix:///run/supervisor.sock: no such socket (supervisor.getAllProcessInfo), not acting"
+      expect(untimed(log)).toContain(
+        "INFO Exception retrieving process info cannot reach supervisord at unix:///run/supervisor.sock: no such socket (supervisor.getAllProcessInfo), not acting"
       )
       yield* handle(tick(1_700_000_005))
       expect(yield* restarts).toEqual({ stopped: ["web"], started: ["web"] })
@@ -457,7 +466,7 @@ describe("httpok operator safety (--failures, --grace, --max-restarts)", () => {
       yield* tickOnce(handle)
       expect(yield* sent).toEqual([])
       expect(yield* restarts).toEqual({ stopped: [], started: [] })
-      expect(log).toContain("bad check 2 of 3 in a row (--failures 3), not acting yet")
+      expect(untimed(log)).toContain("INFO bad check 2 of 3 in a row (--failures 3), not acting yet")
       yield* tickOnce(handle)
       expect(yield* restarts).toEqual({ stopped: ["web"], started: ["web"] })
       const [alert] = yield* sent
@@ -499,7 +508,7 @@ describe("httpok operator safety (--failures, --grace, --max-restarts)", () => {
         yield* tickOnce(handle)
         expect(yield* restarts).toEqual({ stopped: [], started: [] })
         expect(yield* sent).toEqual([])
-        expect(lines).toContain("web is in RUNNING state but up only 59s (--grace 1m), NOT restarting")
+        expect(lines).toContain("1970-01-01T00:00:59Z INFO web is in RUNNING state but up only 59s (--grace 1m), NOT restarting")
         yield* TestClock.adjust("1 second")
         yield* tickOnce(handle)
         expect(yield* restarts).toEqual({ stopped: ["web"], started: ["web"] })

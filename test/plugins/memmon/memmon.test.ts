@@ -12,6 +12,7 @@ import { Routes, RoutesTest } from "../../../src/alerts/Routes.js"
 import { ProcessMemory, ProcessMemoryError, ProcessMemoryTest, type TestEntry } from "../../../src/services/ProcessMemory.js"
 import { RpcFault, RpcTransportError } from "../../../src/supervisor/SupervisorError.js"
 import { SupervisorTest, type TestProcess } from "../../../src/supervisor/SupervisorTest.js"
+import { untimed } from "../../support/logLines.js"
 
 const MB = 1024 * 1024
 const tick: Event = { _tag: "Tick", eventName: "TICK_5", when: 1_700_000_000 }
@@ -39,8 +40,6 @@ const setup = (processes: ReadonlyArray<TestProcess>, table: ReadonlyArray<TestE
     ProcessMemory.layerTest(table)
   ).pipe(Layer.provideMerge(Logging.captureLayer(lines)))
 
-/** Log lines as they appear on stderr (one log entry may hold several lines). */
-const logged = (lines: ReadonlyArray<string>) => lines.flatMap((entry) => entry.split("\n"))
 
 const runTicks = (config: MemmonOptions, ticks = 1, self?: ProcessId) =>
   Effect.gen(function*() {
@@ -71,11 +70,12 @@ describe("memmon", () => {
         } because it was consuming too much memory (${60 * MB} bytes RSS)`,
         processes: ["web:hog"]
       }])
-      expect(logged(lines)).toEqual([
-        `Checking programs hog=${20 * MB}, small=${20 * MB}`,
-        `RSS of web:hog is ${60 * MB}`,
-        "Restarting web:hog",
-        `RSS of small:small is ${MB}`
+      // One line each, as the original's, behind the time and level.
+      expect(lines).toEqual([
+        `1970-01-01T00:00:00Z INFO Checking programs hog=${20 * MB}, small=${20 * MB}`,
+        `1970-01-01T00:00:00Z INFO RSS of web:hog is ${60 * MB}`,
+        "1970-01-01T00:00:00Z INFO Restarting web:hog",
+        `1970-01-01T00:00:00Z INFO RSS of small:small is ${MB}`
       ])
     }).pipe(Effect.provide(setup(
       [{ name: "hog", group: "web", pid: 101 }, { name: "small", pid: 102 }],
@@ -88,7 +88,11 @@ describe("memmon", () => {
     const lines: Array<string> = []
     return Effect.gen(function*() {
       yield* runTicks(options({ p: { "web:b": 2, a: 1 }, g: { z: 4, y: 3 }, anyLimit: 5 }))
-      expect(logged(lines).slice(0, 3)).toEqual(["Checking programs a=1, web:b=2", "Checking groups y=3, z=4", "Checking any=5"])
+      expect(untimed(lines).slice(0, 3)).toEqual([
+        "INFO Checking programs a=1, web:b=2",
+        "INFO Checking groups y=3, z=4",
+        "INFO Checking any=5"
+      ])
     }).pipe(Effect.provide(setup([], [], lines)))
   })
 
@@ -191,7 +195,7 @@ describe("memmon", () => {
     return Effect.gen(function*() {
       yield* runTicks(options({ anyLimit: 100 }))
       expect(yield* stopped).toEqual([["b:b", true]])
-      expect(logged(lines)).toEqual(["Checking any=100", "RSS of b:b is 200", "Restarting b:b"])
+      expect(untimed(lines)).toEqual(["INFO Checking any=100", "INFO RSS of b:b is 200", "INFO Restarting b:b"])
     }).pipe(Effect.provide(setup([{ name: "a", pid: 1 }, { name: "b", pid: 2 }], [{ pid: 2, rss: 200 }], lines)))
   })
 
@@ -238,7 +242,7 @@ describe("memmon", () => {
             `memmon.py restarted the process named b:b at ${ctime(0)} because it was consuming too much memory (2 bytes RSS)`
           ]
         ])
-        expect(logged(lines)).toContain("ERROR: Failed to stop process a:a (RSS 2): FAILED: a:a")
+        expect(untimed(lines)).toContain("ERROR Failed to stop process a:a (RSS 2): FAILED: a:a")
       }).pipe(Effect.provide(setup(processes, table, lines)))
     })
 
@@ -251,7 +255,7 @@ describe("memmon", () => {
         expect(sent.map((a) => [a.subject, a.body])).toEqual([
           ["memmon: failed to start process a:a", "Failed to start process a:a after stopping it: SPAWN_ERROR: a:a"]
         ])
-        expect(logged(lines)).toContain("ERROR: Failed to start process a:a after stopping it: SPAWN_ERROR: a:a")
+        expect(untimed(lines)).toContain("ERROR Failed to start process a:a after stopping it: SPAWN_ERROR: a:a")
       }).pipe(Effect.provide(setup(processes, table, lines)))
     })
 
@@ -267,8 +271,8 @@ describe("memmon", () => {
         const handle = yield* memmon(options({ anyLimit: 1 }))
         yield* handle(tick)
         expect(yield* stopped).toEqual([])
-        expect(logged(lines).filter((l) => l.startsWith("ERROR"))).toEqual([
-          "ERROR: cannot check memory this tick: cannot reach supervisord at unix:///run/supervisor.sock: connection refused, is supervisord running? (supervisor.getAllProcessInfo)"
+        expect(untimed(lines).filter((l) => l.startsWith("ERROR"))).toEqual([
+          "ERROR cannot check memory this tick: cannot reach supervisord at unix:///run/supervisor.sock: connection refused, is supervisord running? (supervisor.getAllProcessInfo)"
         ])
         yield* handle(tick)
         expect(yield* stopped).toHaveLength(2)
@@ -282,7 +286,7 @@ describe("memmon", () => {
         yield* memory.setFailure(new ProcessMemoryError({ reason: "PsFailed", detail: "ps: not found" }))
         yield* runTicks(options({ anyLimit: 1 }))
         expect(yield* stopped).toEqual([])
-        expect(logged(lines)).toContain("ERROR: cannot check memory this tick: cannot read the process table with ps: ps: not found")
+        expect(untimed(lines)).toContain("ERROR cannot check memory this tick: cannot read the process table with ps: ps: not found")
       }).pipe(Effect.provide(setup(processes, table, lines)))
     })
   })
@@ -320,7 +324,7 @@ describe("memmon operator safety (--failures, --grace, --max-restarts)", () => {
       yield* handle(tick)
       yield* handle(tick)
       expect(yield* stopped).toEqual([])
-      expect(logged(lines)).toContain(`web:hog is over its limit (tick 2 of 3 in a row, --failures 3), not restarting yet`)
+      expect(untimed(lines)).toContain(`INFO web:hog is over its limit (tick 2 of 3 in a row, --failures 3), not restarting yet`)
       yield* handle(tick)
       yield* TestClock.adjust("10 millis")
       expect(yield* stopped).toEqual([["web:hog", true]])
@@ -349,7 +353,7 @@ describe("memmon operator safety (--failures, --grace, --max-restarts)", () => {
       yield* TestClock.adjust("119 seconds")
       yield* handle(tick)
       expect(yield* stopped).toEqual([])
-      expect(logged(lines)).toContain("web:hog is over its limit but up only 119s (--grace 2m), not restarting yet")
+      expect(untimed(lines)).toContain("INFO web:hog is over its limit but up only 119s (--grace 2m), not restarting yet")
       yield* TestClock.adjust("1 second")
       yield* handle(tick)
       expect(yield* stopped).toEqual([["web:hog", true]])
@@ -384,14 +388,14 @@ describe("memmon operator safety (--failures, --grace, --max-restarts)", () => {
           } if it is still over its limit.`
       )
       expect(alerts[2]?.processes).toEqual(["web:hog"])
-      expect(logged(lines)).toContain(
-        "web:hog is over its limit but was restarted 2 times within 10m (--max-restarts 2 --restart-window 10m), not restarting"
+      expect(untimed(lines)).toContain(
+        "INFO web:hog is over its limit but was restarted 2 times within 10m (--max-restarts 2 --restart-window 10m), not restarting"
       )
       // The restart at 0 leaves the window at 10m.
       yield* TestClock.setTime(Duration.toMillis("10 minutes"))
       yield* tickAndRegrow(handle)
       expect(yield* stopped).toHaveLength(3)
-      expect(logged(lines)).toContain("web:hog: the restart limit has passed, restarting it again")
+      expect(untimed(lines)).toContain("INFO web:hog: the restart limit has passed, restarting it again")
     }).pipe(Effect.provide(setup([hog], [{ pid: 101, rss: 60 * MB }], lines)))
   })
 
