@@ -54,7 +54,7 @@ export const run = <E, R>(
   handler: Handler<E, R>,
   options?: Options
 ): Effect.Effect<void, ProtocolError, R | ListenerIO> =>
-  Effect.gen(function*() {
+  Effect.scoped(Effect.gen(function*() {
     const io = yield* ListenerIO
     const accepts = options?.accepts
     const decoder = new FrameDecoder()
@@ -97,7 +97,9 @@ export const run = <E, R>(
       }
     })
 
-    const fiber = yield* Effect.forkDaemon(worker)
+    // In a scope of its own, not the caller's fiber: interrupting the caller must not cut an
+    // event short, the grace below decides; the scope ends the worker whatever happens.
+    const fiber = yield* Effect.forkScoped(worker)
     yield* Fiber.join(fiber).pipe(
       Effect.onInterrupt(() => {
         stopping = true
@@ -111,7 +113,7 @@ export const run = <E, R>(
         )
       })
     )
-  })
+  }))
 
 const handle = <E, R>(frame: Frame, handler: Handler<E, R>): Effect.Effect<void, never, R> => {
   const event = decodeEvent(frame)
