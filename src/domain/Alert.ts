@@ -10,7 +10,7 @@ export interface Alert {
   readonly plugin: string
   readonly subject: string
   readonly body: string
-  /** Namespecs (`group:name`) concerned, for transports that label alerts. */
+  /** The processes concerned (`group:name`, see Process.fullName), for transports that label alerts. */
   readonly processes?: ReadonlyArray<string>
   /** The typed events that caused it, for transports that pass them on (webhooks). */
   readonly events?: ReadonlyArray<Event>

@@ -1,4 +1,4 @@
-/** supervisord's process info struct, its states, and namespecs. */
+/** supervisord's process info struct and its states. */
 import * as Schema from "effect/Schema"
 
 /** supervisord's process states (supervisor/states.py). */
@@ -62,17 +62,3 @@ export const ProcessInfo = Schema.Struct({
 })
 
 export interface ProcessInfo extends Schema.Schema.Type<typeof ProcessInfo> {}
-
-/** How supervisorctl names a process: `name` when group and name are equal, else `group:name`. */
-export const namespec = (info: { readonly name: string; readonly group: string }): string =>
-  info.group === info.name ? info.name : `${info.group}:${info.name}`
-
-/** Always `group:name` (the form the original's mails use). */
-export const fullName = (info: { readonly name: string; readonly group: string }): string =>
-  `${info.group}:${info.name}`
-
-/** Splits a namespec as supervisord does: `name` alone means group `name`, process `name`. */
-export const splitNamespec = (spec: string): { readonly group: string; readonly name: string } => {
-  const i = spec.indexOf(":")
-  return i === -1 ? { group: spec, name: spec } : { group: spec.slice(0, i), name: spec.slice(i + 1) }
-}

@@ -8,7 +8,7 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
-import type { ProgramSpec } from "../domain/Selection.js"
+import { parseProgramSpec, ProgramSpec, word } from "../domain/Selection.js"
 import { formatPeriod } from "../domain/Time.js"
 
 /** The `description` annotation of a unit: what a valid value looks like. */
@@ -200,25 +200,8 @@ export const NonBlank: Schema.Schema<string, string> = fromText(
   String
 )
 
-const ProgramSpecSelf: Schema.Schema<ProgramSpec> = Schema.Struct({
-  text: Schema.String,
-  group: Schema.optionalWith(Schema.String, { exact: true }),
-  name: Schema.String
-})
-
-const word = /^[^\s:=]+$/
-
-const parseProgramSpec = (text: string): Option.Option<ProgramSpec> => {
-  const parts = text.split(":")
-  if (parts.length === 1 && word.test(text)) return Option.some({ text, name: text })
-  if (parts.length === 2 && word.test(parts[0]!) && word.test(parts[1]!)) {
-    return Option.some({ text, group: parts[0]!, name: parts[1]! })
-  }
-  return Option.none()
-}
-
 export const ProgramName: Schema.Schema<ProgramSpec, string> = fromText(
-  ProgramSpecSelf,
+  ProgramSpec,
   "a program name or group:name",
   parseProgramSpec,
   (spec) => spec.text
@@ -238,7 +221,7 @@ export interface ProgramLimit {
 
 /** memmon's `-p NAME=SIZE`. */
 export const ProgramLimit: Schema.Schema<ProgramLimit, string> = fromText(
-  Schema.Struct({ program: ProgramSpecSelf, bytes: Schema.Number }),
+  Schema.Struct({ program: ProgramSpec, bytes: Schema.Number }),
   "NAME=SIZE (size like 200MB)",
   (text) => Option.map(splitSize(text, parseProgramSpec), ([program, bytes]) => ({ program, bytes })),
   (limit) => `${limit.program.text}=${limit.bytes}`

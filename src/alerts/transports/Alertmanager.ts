@@ -11,6 +11,7 @@ import { hostname } from "node:os"
 import * as Clock from "effect/Clock"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import { parseNamespec } from "../../domain/Process.js"
 import type { Alert, Transport } from "../Transport.js"
 import { displayUrl, invalidUrl, postJson, type PostTarget } from "./HttpPost.js"
 
@@ -48,10 +49,8 @@ export const alertName = (plugin: string): string => alertNames[plugin] ?? plugi
 
 /** `group:name` as labels; a bare name is its own group, as supervisord names it. */
 const processLabels = (namespec: string): Readonly<Record<string, string>> => {
-  const colon = namespec.indexOf(":")
-  return colon === -1
-    ? { group: namespec, process: namespec }
-    : { group: namespec.slice(0, colon), process: namespec.slice(colon + 1) }
+  const { group, name } = parseNamespec(namespec)
+  return { group, process: name }
 }
 
 export const postableAlerts = (alert: Alert, host: string, now: Date): ReadonlyArray<PostableAlert> => {

@@ -16,7 +16,7 @@ import { type Event, ProcessState } from "../../domain/Event.js"
 import { formatTail, LogTail } from "../../services/LogTail.js"
 import * as Delivery from "../../alerts/Delivery.js"
 import * as RateLimit from "../safety/RateLimit.js"
-import { fullName } from "../../domain/Selection.js"
+import { fullName, ofEvent } from "../../domain/Process.js"
 
 export interface BatchPlugin {
   readonly name: BatchName
@@ -52,7 +52,7 @@ const StoredEntry = Schema.Union(
   })
 )
 
-const processOf = (event: ProcessState) => fullName({ group: event.groupName, name: event.processName })
+const processOf = (event: ProcessState) => fullName(ofEvent(event))
 
 /** `… 4 more from web:api suppressed` */
 export const suppressedLine = (count: number, process: string): string => `… ${count} more from ${process} suppressed`

@@ -10,7 +10,8 @@ import type { CrashmailConfig } from "./options.js"
 import type { Event } from "../../domain/Event.js"
 import { formatTail, LogTail } from "../../services/LogTail.js"
 import * as RateLimit from "../safety/RateLimit.js"
-import { fullName, type ProcessId, selectedByAny } from "../../domain/Selection.js"
+import { fullName, ofEvent, type ProcessId } from "../../domain/Process.js"
+import { selectedByAny } from "../../domain/Selection.js"
 import { onlyEvents } from "../../protocol/Listener.js"
 
 /** The only event crashmail acts on: TICKs and other states are acknowledged without waking it. */
@@ -29,7 +30,7 @@ export const crashmail = (
     return (event: Event) =>
       Effect.gen(function*() {
         if (event._tag !== "ProcessState" || event.state !== "EXITED" || event.expected !== false) return
-        const process = { group: event.groupName, name: event.processName }
+        const process = ofEvent(event)
         if (!watches(process)) return
         const name = fullName(process)
         const admission = yield* limit.admit(name)

@@ -14,10 +14,11 @@ import { formatAsctime, formatPeriod } from "../../domain/Time.js"
 import type { Event } from "../../domain/Event.js"
 import { Gcore } from "../../services/Gcore.js"
 import { HttpProbe, type ProbeError, type ProbeResponse } from "../../services/HttpProbe.js"
-import { fullName, namespec, type ProcessInfo, ProcessState } from "../../domain/ProcessInfo.js"
+import { type FullName, fullName, type Namespec, namespec, type ProcessId } from "../../domain/Process.js"
+import { type ProcessInfo, ProcessState } from "../../domain/ProcessInfo.js"
 import { Supervisor } from "../../supervisor/Supervisor.js"
 import * as RestartGuard from "../safety/RestartGuard.js"
-import { isSelf, type ProcessId, selectedByAny } from "../../domain/Selection.js"
+import { isSelf, selectedByAny } from "../../domain/Selection.js"
 
 export type HttpokSettings =
   & Pick<
@@ -71,8 +72,8 @@ const isRunning = (info: ProcessInfo) => info.state === ProcessState.RUNNING
 
 /** A watched RUNNING process the restart limit holds back, the first time it does. */
 interface Held {
-  readonly spec: string
-  readonly name: string
+  readonly spec: Namespec
+  readonly name: FullName
   readonly hold: RestartGuard.Hold
 }
 
@@ -102,7 +103,7 @@ export const httpok = (config: HttpokSettings, self?: ProcessId) =>
         Effect.sync(() => {
           lines.push(line)
         }).pipe(Effect.zipRight(Effect.logInfo(line)))
-      const restarted: Array<string> = []
+      const restarted: Array<FullName> = []
       /** Restarts tried (a failed stop or start included): what makes a report worth mailing. */
       let tried = 0
       /** RUNNING processes left alone for `--grace` or the restart limit. */

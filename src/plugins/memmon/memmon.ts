@@ -15,7 +15,8 @@ import { isStarted, type ProcessInfo } from "../../domain/ProcessInfo.js"
 import { Supervisor } from "../../supervisor/Supervisor.js"
 import { ctime, formatPeriod } from "../../domain/Time.js"
 import * as RestartGuard from "../safety/RestartGuard.js"
-import { fullName, isSelf, type ProcessId, selects } from "../../domain/Selection.js"
+import { type FullName, fullName, type ProcessId } from "../../domain/Process.js"
+import { isSelf, selects } from "../../domain/Selection.js"
 
 export type MemmonOptions =
   & Pick<MemmonConfig, "cumulative" | "programLimits" | "groupLimits" | "anyLimit" | "uptimeLimit" | "name">
@@ -61,9 +62,9 @@ export const memmon = (config: MemmonOptions, self?: ProcessId) =>
       ? undefined
       : { seconds: Duration.toSeconds(config.grace), text: formatPeriod(config.grace) }
     /** Ticks in a row each process has been over its limit, counted for one pid (`--failures`). */
-    const overLimit = new Map<string, { readonly pid: number; readonly ticks: number }>()
+    const overLimit = new Map<FullName, { readonly pid: number; readonly ticks: number }>()
 
-    const failed = (name: string, subjectText: string, body: string) =>
+    const failed = (name: FullName, subjectText: string, body: string) =>
       Effect.logError(body).pipe(
         Effect.zipRight(alerts.send({ plugin: "memmon", subject: subject(subjectText), body, processes: [name] }))
       )
@@ -102,7 +103,7 @@ export const memmon = (config: MemmonOptions, self?: ProcessId) =>
       })
 
     /** The one alert saying the restart limit holds a process back. */
-    const limitReached = (name: string, rss: number, hold: RestartGuard.Hold) =>
+    const limitReached = (name: FullName, rss: number, hold: RestartGuard.Hold) =>
       Effect.gen(function*() {
         const at = ctime(yield* Clock.currentTimeMillis)
         yield* alerts.send({
