@@ -85,7 +85,7 @@ export const main = (args: ReadonlyArray<string>, invokedAs: string) => {
       // @effect/cli has printed its own message through the console module.
       if (ValidationError.isValidationError(failure)) return Effect.succeed(EXIT_USAGE)
       switch (failure._tag) {
-        case "ConfigError":
+        case "UsageError":
           return printError(`${plugin}: ${failure.message} (${seeHelp})`).pipe(Effect.as(EXIT_USAGE))
         case "NotAListener":
           return printError(failure.message).pipe(Effect.as(EXIT_FAILURE))

@@ -4,11 +4,10 @@
  * split off, flags unclustered, `--help`/`--version` alone, built-in `--log-level` first and
  * positionals after `--`.
  */
-import * as Data from "effect/Data"
 import * as Either from "effect/Either"
 import type { OptionSpec, OptionTable } from "./OptionTable.js"
+import { UsageError } from "./UsageError.js"
 
-export class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
 
 /** The values @effect/cli's built-in `--log-level` accepts. */
 export const logLevels = ["all", "trace", "debug", "info", "warning", "error", "fatal", "none"] as const

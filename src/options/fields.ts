@@ -2,18 +2,13 @@
  * Reading a table's raw @effect/cli values through the unit Schemas, each failure one line
  * naming the option: `-t/--timeout: "abc" is not a number of seconds`.
  */
-import * as Data from "effect/Data"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import { label, type KeysOfKind, type OptionTable } from "./OptionTable.js"
 import { describeExpected } from "./units.js"
-
-export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly message: string }> {}
-
-export const configError = (message: string): Either.Either<never, ConfigError> =>
-  Either.left(new ConfigError({ message }))
+import { UsageError, usageError } from "./UsageError.js"
 
 /**
  * Typed readers for one table's raw values, by key kind. Parameterised by key sets (not the
@@ -24,10 +19,10 @@ export interface Fields<Flag extends string, Single extends string, Repeated ext
   readonly flag: (key: Flag) => boolean
   /** Whether a single option or positional was given at all (even with an empty value). */
   readonly given: (key: Single) => boolean
-  readonly optional: <A>(key: Single, schema: Schema.Schema<A, string>) => Either.Either<Option.Option<A>, ConfigError>
+  readonly optional: <A>(key: Single, schema: Schema.Schema<A, string>) => Either.Either<Option.Option<A>, UsageError>
   /** Absent: `message`, by default `<label> is required`. */
-  readonly required: <A>(key: Single, schema: Schema.Schema<A, string>, message?: string) => Either.Either<A, ConfigError>
-  readonly repeated: <A>(key: Repeated, schema: Schema.Schema<A, string>) => Either.Either<ReadonlyArray<A>, ConfigError>
+  readonly required: <A>(key: Single, schema: Schema.Schema<A, string>, message?: string) => Either.Either<A, UsageError>
+  readonly repeated: <A>(key: Repeated, schema: Schema.Schema<A, string>) => Either.Either<ReadonlyArray<A>, UsageError>
 }
 
 export type FieldsOf<T extends OptionTable> = Fields<
@@ -52,7 +47,7 @@ export const fields = <T extends OptionTable>(table: T, raw: { readonly [K in ke
   const decode = <A>(key: string, schema: Schema.Schema<A, string>, value: string) =>
     Either.mapLeft(
       Schema.decodeEither(schema)(value),
-      () => new ConfigError({ message: `${label(table, key)}: ${JSON.stringify(value)} is not ${describeExpected(schema)}` })
+      () => new UsageError({ message: `${label(table, key)}: ${JSON.stringify(value)} is not ${describeExpected(schema)}` })
     )
   const optional = <A>(key: string, schema: Schema.Schema<A, string>) =>
     Option.match(text(key), {
@@ -67,7 +62,7 @@ export const fields = <T extends OptionTable>(table: T, raw: { readonly [K in ke
     required: (key, schema, message) =>
       Either.flatMap(optional(key, schema), (value) =>
         Option.match(value, {
-          onNone: () => configError(message ?? `${label(table, key)} is required`),
+          onNone: () => usageError(message ?? `${label(table, key)} is required`),
           onSome: Either.right
         })),
     repeated: (key, schema) => Either.all(list(key).map((value) => decode(key, schema, value)))

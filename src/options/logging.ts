@@ -3,7 +3,8 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { LogFormat } from "../protocol/Logging.js"
-import { type ConfigError, fields } from "./fields.js"
+import { fields } from "./fields.js"
+import type { UsageError } from "./UsageError.js"
 import type { OptionTable, Raw } from "./OptionTable.js"
 
 /** How a running listener writes its log lines (besides the built-in `--log-level`): every plugin. */
@@ -19,7 +20,7 @@ const LogFormatName: Schema.Schema<LogFormat, string> = Schema.compose(Schema.St
   description: "text or json"
 })
 
-export const decodeLogFormat = (raw: Raw<typeof logging>): Effect.Effect<LogFormat, ConfigError> =>
+export const decodeLogFormat = (raw: Raw<typeof logging>): Effect.Effect<LogFormat, UsageError> =>
   Effect.map(
     fields(logging, raw).optional("log-format", LogFormatName),
     Option.getOrElse((): LogFormat => "text")

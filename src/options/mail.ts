@@ -11,7 +11,8 @@ import * as Schema from "effect/Schema"
 import type { SendmailConfig } from "../alerts/transports/Sendmail.js"
 import type { SmtpConfig } from "../alerts/transports/Smtp.js"
 import type { MailConfig as TransportMailConfig } from "../alerts/transports/mail.js"
-import { ConfigError, configError, type Fields, type FieldsOf } from "./fields.js"
+import type { Fields, FieldsOf } from "./fields.js"
+import { UsageError, usageError } from "./UsageError.js"
 import { EmailAddress, EmailList, HostPort, NonBlank, Port } from "./units.js"
 import type { HostPort as HostPortValue } from "./units.js"
 import type { OptionTable } from "./OptionTable.js"
@@ -78,7 +79,7 @@ const password = (f: SmtpFields) =>
     const given = nonEmpty(yield* f.optional("password", Schema.String))
     if (Option.isSome(given)) return Option.some(Redacted.make(given.value))
     const fromEnv = yield* Config.option(Config.redacted(passwordEnv)).pipe(
-      Effect.mapError((e) => new ConfigError({ message: `${passwordEnv}: ${e.toString()}` }))
+      Effect.mapError((e) => new UsageError({ message: `${passwordEnv}: ${e.toString()}` }))
     )
     return Option.filter(fromEnv, (p) => Redacted.value(p).length > 0)
   })
@@ -87,13 +88,13 @@ const smtp = (
   f: SmtpFields,
   to: ReadonlyArray<string>,
   from: string
-): Effect.Effect<Smtp, ConfigError> =>
+): Effect.Effect<Smtp, UsageError> =>
   Effect.gen(function*() {
     const hostPort = yield* f.optional("smtpHost", HostPort)
     const { host, port: portInHost } = Option.getOrElse(hostPort, (): HostPortValue => ({ host: "localhost" }))
     const explicitPort = yield* f.optional("smtpPort", Port)
     if (Option.isSome(explicitPort) && portInHost !== undefined && portInHost !== explicitPort.value) {
-      return yield* configError(
+      return yield* usageError(
         `${f.label("smtpPort")}: ${explicitPort.value} contradicts the port ${portInHost} in ${f.label("smtpHost")}`
       )
     }
@@ -117,16 +118,16 @@ const smtp = (
  */
 export const decodeListenerMail = (
   f: FieldsOf<typeof listenerMail>
-): Effect.Effect<MailConfig | undefined, ConfigError> =>
+): Effect.Effect<MailConfig | undefined, UsageError> =>
   Effect.gen(function*() {
     const to = yield* f.optional("email", EmailList)
     const command = yield* f.optional("sendmail_program", NonBlank)
     const from = yield* f.optional("fromEmail", EmailAddress)
     if (!f.given("smtpHost")) {
       for (const key of ["smtpPort", "userName", "password"] as const) {
-        if (f.given(key)) return yield* configError(`${f.label(key)} needs --smtpHost`)
+        if (f.given(key)) return yield* usageError(`${f.label(key)} needs --smtpHost`)
       }
-      if (f.flag("tls")) return yield* configError(`${f.label("tls")} needs --smtpHost`)
+      if (f.flag("tls")) return yield* usageError(`${f.label("tls")} needs --smtpHost`)
       if (Option.isNone(to)) return undefined
       return MailConfig.Sendmail({
         command: Option.getOrElse(command, () => defaultSendmail),
@@ -135,10 +136,10 @@ export const decodeListenerMail = (
       })
     }
     if (Option.isSome(command)) {
-      return yield* configError(`${f.label("sendmail_program")} and ${f.label("smtpHost")} exclude each other`)
+      return yield* usageError(`${f.label("sendmail_program")} and ${f.label("smtpHost")} exclude each other`)
     }
-    if (Option.isNone(to)) return yield* configError(`${f.label("smtpHost")} needs ${f.label("email")} (the recipients)`)
-    if (Option.isNone(from)) return yield* configError(`${f.label("fromEmail")} is required with ${f.label("smtpHost")}`)
+    if (Option.isNone(to)) return yield* usageError(`${f.label("smtpHost")} needs ${f.label("email")} (the recipients)`)
+    if (Option.isNone(from)) return yield* usageError(`${f.label("fromEmail")} is required with ${f.label("smtpHost")}`)
     return yield* smtp(f, to.value, from.value)
   })
 
@@ -150,13 +151,13 @@ export const decodeBatchMail = (
   f: Fields<"tls", "sendmail" | "smtpHost" | "smtpPort" | "userName" | "password", never>,
   to: ReadonlyArray<string>,
   from: string
-): Effect.Effect<MailConfig, ConfigError> =>
+): Effect.Effect<MailConfig, UsageError> =>
   Effect.gen(function*() {
     const command = yield* f.optional("sendmail", NonBlank)
     if (Option.isNone(command)) return yield* smtp(f, to, from)
     for (const key of ["smtpHost", "smtpPort", "userName", "password"] as const) {
-      if (f.given(key)) return yield* configError(`${f.label(key)} is for SMTP and cannot be used with --sendmail`)
+      if (f.given(key)) return yield* usageError(`${f.label(key)} is for SMTP and cannot be used with --sendmail`)
     }
-    if (f.flag("tls")) return yield* configError(`${f.label("tls")} is for SMTP and cannot be used with --sendmail`)
+    if (f.flag("tls")) return yield* usageError(`${f.label("tls")} is for SMTP and cannot be used with --sendmail`)
     return MailConfig.Sendmail({ command: command.value, to, from })
   })

@@ -4,7 +4,8 @@
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type { ConfigError, Fields } from "./fields.js"
+import type { Fields } from "./fields.js"
+import type { UsageError } from "./UsageError.js"
 import { HttpUrl, PositiveInt } from "./units.js"
 import type { Receivers } from "../alerts/Routes.js"
 import type { OptionTable } from "./OptionTable.js"
@@ -38,7 +39,7 @@ export type { Receivers } from "../alerts/Routes.js"
 /** Absent when neither option is given, so configs without them read as before. */
 export const decodeReceivers = (
   f: Fields<never, never, "webhook" | "alertmanager">
-): Effect.Effect<Receivers | undefined, ConfigError> =>
+): Effect.Effect<Receivers | undefined, UsageError> =>
   Effect.gen(function*() {
     const webhooks = yield* f.repeated("webhook", HttpUrl)
     const alertmanagers = yield* f.repeated("alertmanager", HttpUrl)
@@ -46,5 +47,5 @@ export const decodeReceivers = (
   })
 
 /** `--tail N`: how many log lines an alert carries; absent, none. */
-export const decodeTail = (f: Fields<never, "tail", never>): Effect.Effect<number | undefined, ConfigError> =>
+export const decodeTail = (f: Fields<never, "tail", never>): Effect.Effect<number | undefined, UsageError> =>
   Effect.map(f.optional("tail", PositiveInt), Option.getOrUndefined)

@@ -8,7 +8,8 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { HostStamp } from "../alerts/hostname.js"
-import { type ConfigError, configError, type Fields } from "./fields.js"
+import type { Fields } from "./fields.js"
+import { type UsageError, usageError } from "./UsageError.js"
 import { HostName, Period, PositiveInt, type Quota, RateLimit } from "./units.js"
 import type { OptionTable } from "./OptionTable.js"
 
@@ -55,30 +56,30 @@ export const rateLimit = {
 
 
 /** `--failures N`: consecutive bad checks (httpok) or ticks over the limit (memmon) before acting; 1 by default. */
-export const decodeFailures = (f: Fields<never, "failures", never>): Effect.Effect<number, ConfigError> =>
+export const decodeFailures = (f: Fields<never, "failures", never>): Effect.Effect<number, UsageError> =>
   Effect.map(f.optional("failures", PositiveInt), Option.getOrElse(() => 1))
 
 /** `--grace DURATION`: a process up for less is left alone; absent, none. */
-export const decodeGrace = (f: Fields<never, "grace", never>): Effect.Effect<Duration.Duration | undefined, ConfigError> =>
+export const decodeGrace = (f: Fields<never, "grace", never>): Effect.Effect<Duration.Duration | undefined, UsageError> =>
   Effect.map(f.optional("grace", Period), Option.getOrUndefined)
 
 /** `--max-restarts N --restart-window DURATION`, which only make sense together; absent, no limit. */
 export const decodeRestartLimit = (
   f: Fields<never, "max-restarts" | "restart-window", never>
-): Effect.Effect<Quota | undefined, ConfigError> =>
+): Effect.Effect<Quota | undefined, UsageError> =>
   Effect.gen(function*() {
     const max = yield* f.optional("max-restarts", PositiveInt)
     const window = yield* f.optional("restart-window", Period)
     if (Option.isSome(max) && Option.isSome(window)) return { max: max.value, window: window.value }
     if (Option.isSome(max)) {
-      return yield* configError(`${f.label("max-restarts")} needs ${f.label("restart-window")} DURATION (like 10m)`)
+      return yield* usageError(`${f.label("max-restarts")} needs ${f.label("restart-window")} DURATION (like 10m)`)
     }
-    if (Option.isSome(window)) return yield* configError(`${f.label("restart-window")} needs ${f.label("max-restarts")} N`)
+    if (Option.isSome(window)) return yield* usageError(`${f.label("restart-window")} needs ${f.label("max-restarts")} N`)
     return undefined
   })
 
 /** `--rate-limit N/DURATION`: at most N alerts per process within DURATION; absent, no limit. */
-export const decodeRateLimit = (f: Fields<never, "rate-limit", never>): Effect.Effect<Quota | undefined, ConfigError> =>
+export const decodeRateLimit = (f: Fields<never, "rate-limit", never>): Effect.Effect<Quota | undefined, UsageError> =>
   Effect.map(f.optional("rate-limit", RateLimit), Option.getOrUndefined)
 
 /**
@@ -87,7 +88,7 @@ export const decodeRateLimit = (f: Fields<never, "rate-limit", never>): Effect.E
  */
 export const decodeHost = (
   f: Fields<"hostname-in-subject", "hostname", never>
-): Effect.Effect<HostStamp | undefined, ConfigError> =>
+): Effect.Effect<HostStamp | undefined, UsageError> =>
   Effect.gen(function*() {
     const given = yield* f.optional("hostname", HostName)
     const inSubject = f.flag("hostname-in-subject")

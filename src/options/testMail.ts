@@ -2,7 +2,8 @@
 import * as Effect from "effect/Effect"
 import type { Raw } from "./OptionTable.js"
 import { listenerMail } from "./mail.js"
-import { type ConfigError, configError, fields } from "./fields.js"
+import { fields } from "./fields.js"
+import { type UsageError, usageError } from "./UsageError.js"
 import { decodeListenerMail, type MailConfig } from "./mail.js"
 
 /** `superlance test-mail`: the transport options of crashmail, httpok and memmon. */
@@ -14,13 +15,13 @@ export interface TestMailConfig {
   readonly receivers?: Receivers | undefined
 }
 
-export const decodeTestMail = (raw: Raw<typeof testMailTable>): Effect.Effect<TestMailConfig, ConfigError> =>
+export const decodeTestMail = (raw: Raw<typeof testMailTable>): Effect.Effect<TestMailConfig, UsageError> =>
   Effect.gen(function*() {
     const f = fields(testMailTable, raw)
     const mail = yield* decodeListenerMail(f)
     const receivers = yield* decodeReceivers(f)
     if (mail === undefined && receivers === undefined) {
-      return yield* configError(
+      return yield* usageError(
         `nothing to test: give ${f.label("email")} ADDR (with ${f.label("sendmail_program")} CMD or --smtpHost HOST), --webhook URL or --alertmanager URL`
       )
     }

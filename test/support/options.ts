@@ -3,7 +3,7 @@ import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { OptionTable, Raw } from "../../src/options/OptionTable.js"
-import type { ConfigError } from "../../src/options/fields.js"
+import type { UsageError } from "../../src/options/UsageError.js"
 import type { ListenError, Plugin, PluginTable } from "../../src/plugins/common/Plugin.js"
 import { parseRaw } from "./cliParse.js"
 
@@ -14,7 +14,7 @@ export const withEnv = (env: Readonly<Record<string, string>>) =>
 export const pipeline = <T extends OptionTable, C>(
   name: string,
   table: T,
-  decode: (raw: Raw<T>) => Effect.Effect<C, ConfigError>
+  decode: (raw: Raw<T>) => Effect.Effect<C, UsageError>
 ) =>
 (argv: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}) =>
   parseRaw(name, table, argv).pipe(

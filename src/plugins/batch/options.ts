@@ -7,7 +7,8 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { OptionTable, Raw } from "../../options/OptionTable.js"
 import type { HostStamp } from "../../alerts/hostname.js"
-import { type ConfigError, configError, fields } from "../../options/fields.js"
+import { fields } from "../../options/fields.js"
+import { type UsageError, usageError } from "../../options/UsageError.js"
 import { logging } from "../../options/logging.js"
 import { decodeBatchMail, type MailConfig } from "../../options/mail.js"
 import { decodeReceivers, decodeTail, type Receivers, receivers, tail } from "../../options/receivers.js"
@@ -132,7 +133,7 @@ const table: BatchTable = crashmailbatchTable
 /** Options that only make sense when mailing. */
 const mailOnly = ["fromEmail", "smtpHost", "smtpPort", "userName", "password", "sendmail"] as const
 
-export const decodeBatch = (plugin: BatchName, raw: Raw<BatchTable>): Effect.Effect<BatchConfig, ConfigError> =>
+export const decodeBatch = (plugin: BatchName, raw: Raw<BatchTable>): Effect.Effect<BatchConfig, UsageError> =>
   Effect.gen(function*() {
     const f = fields(table, raw)
     const receivers = yield* decodeReceivers(f)
@@ -140,9 +141,9 @@ export const decodeBatch = (plugin: BatchName, raw: Raw<BatchTable>): Effect.Eff
     const mailing = receivers === undefined || f.given("toEmail")
     if (!mailing) {
       for (const key of mailOnly) {
-        if (f.given(key)) return yield* configError(`${f.label(key)} is for mail and needs ${f.label("toEmail")}`)
+        if (f.given(key)) return yield* usageError(`${f.label(key)} is for mail and needs ${f.label("toEmail")}`)
       }
-      if (f.flag("tls")) return yield* configError(`${f.label("tls")} is for mail and needs ${f.label("toEmail")}`)
+      if (f.flag("tls")) return yield* usageError(`${f.label("tls")} is for mail and needs ${f.label("toEmail")}`)
     }
     const toEmail = mailing ? yield* f.required("toEmail", EmailList) : []
     const fromEmail = mailing ? yield* f.required("fromEmail", EmailAddress) : undefined

@@ -5,7 +5,7 @@
  * command tree and the tests walk that one list.
  */
 import type * as Effect from "effect/Effect"
-import type { ConfigError } from "../../options/fields.js"
+import type { UsageError } from "../../options/UsageError.js"
 import type { logging } from "../../options/logging.js"
 import type { OptionTable, Raw } from "../../options/OptionTable.js"
 
@@ -25,7 +25,7 @@ export interface Plugin<T extends PluginTable = PluginTable, C = unknown, E exte
   readonly options: T
   // Methods rather than function properties: their parameters are checked where a plugin is
   // made (`make`), and a registry of plugins with different tables is a list of `Plugin`s.
-  decode(raw: Raw<T>): Effect.Effect<C, ConfigError>
+  decode(raw: Raw<T>): Effect.Effect<C, UsageError>
   listen(config: C): Effect.Effect<void, E>
 }
 

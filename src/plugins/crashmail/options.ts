@@ -3,7 +3,8 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { OptionTable, Raw } from "../../options/OptionTable.js"
 import type { HostStamp } from "../../alerts/hostname.js"
-import { type ConfigError, fields } from "../../options/fields.js"
+import { fields } from "../../options/fields.js"
+import type { UsageError } from "../../options/UsageError.js"
 import { logging } from "../../options/logging.js"
 import { decodeListenerMail, listenerMail, type MailConfig } from "../../options/mail.js"
 import { decodeReceivers, decodeTail, type Receivers, tail } from "../../options/receivers.js"
@@ -51,7 +52,7 @@ export interface CrashmailConfig {
   readonly host?: HostStamp | undefined
 }
 
-export const decodeCrashmail = (raw: Raw<typeof crashmailTable>): Effect.Effect<CrashmailConfig, ConfigError> =>
+export const decodeCrashmail = (raw: Raw<typeof crashmailTable>): Effect.Effect<CrashmailConfig, UsageError> =>
   Effect.gen(function*() {
     const f = fields(crashmailTable, raw)
     const programs = yield* f.repeated("program", ProgramName)

@@ -6,7 +6,8 @@ import * as Schema from "effect/Schema"
 import type { OptionTable, Raw } from "../../options/OptionTable.js"
 import type { ProgramSpec } from "../../domain/Selection.js"
 import type { HostStamp } from "../../alerts/hostname.js"
-import { type ConfigError, fields } from "../../options/fields.js"
+import { fields } from "../../options/fields.js"
+import type { UsageError } from "../../options/UsageError.js"
 import { logging } from "../../options/logging.js"
 import { decodeListenerMail, listenerMail, type MailConfig } from "../../options/mail.js"
 import { decodeReceivers, type Receivers } from "../../options/receivers.js"
@@ -120,7 +121,7 @@ export const defaultGcore = "/usr/bin/gcore -o"
 
 const nonEmpty = (value: Option.Option<string>) => Option.getOrUndefined(Option.filter(value, (s) => s.length > 0))
 
-export const decodeHttpok = (raw: Raw<typeof httpokTable>): Effect.Effect<HttpokConfig, ConfigError> =>
+export const decodeHttpok = (raw: Raw<typeof httpokTable>): Effect.Effect<HttpokConfig, UsageError> =>
   Effect.gen(function*() {
     const f = fields(httpokTable, raw)
     const programs = yield* f.repeated("program", ProgramName)

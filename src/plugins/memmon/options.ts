@@ -4,7 +4,8 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { OptionTable, Raw } from "../../options/OptionTable.js"
 import type { HostStamp } from "../../alerts/hostname.js"
-import { type ConfigError, fields } from "../../options/fields.js"
+import { fields } from "../../options/fields.js"
+import type { UsageError } from "../../options/UsageError.js"
 import { logging } from "../../options/logging.js"
 import { decodeListenerMail, listenerMail, type MailConfig } from "../../options/mail.js"
 import { decodeReceivers, type Receivers } from "../../options/receivers.js"
@@ -80,7 +81,7 @@ export interface MemmonConfig {
 const lastWins = <A>(items: ReadonlyArray<A>, key: (a: A) => string): ReadonlyArray<A> =>
   [...new Map(items.map((item) => [key(item), item])).values()]
 
-export const decodeMemmon = (raw: Raw<typeof memmonTable>): Effect.Effect<MemmonConfig, ConfigError> =>
+export const decodeMemmon = (raw: Raw<typeof memmonTable>): Effect.Effect<MemmonConfig, UsageError> =>
   Effect.gen(function*() {
     const f = fields(memmonTable, raw)
     const programLimits = yield* f.repeated("program", ProgramLimit)
