@@ -25,11 +25,12 @@ import * as Scope from "effect/Scope"
 
 /** A spool directory or file the listener cannot use: a misconfiguration, reported at start. */
 export class SpoolError extends Data.TaggedError("SpoolError")<{
-  readonly reason: "CannotCreate" | "CannotRead" | "CannotWrite"
+  readonly reason: "CannotCreate" | "NotADirectory" | "CannotRead" | "CannotWrite"
   readonly path: string
   readonly detail: string
 }> {
   override get message() {
+    if (this.reason === "NotADirectory") return `--spool: ${this.path} is not a directory`
     const verb = { CannotCreate: "create", CannotRead: "read", CannotWrite: "write" }[this.reason]
     return `--spool: cannot ${verb} ${this.path}: ${this.detail}`
   }
@@ -71,10 +72,16 @@ const FORMAT = 1
 export const directory = (dir: string): Effect.Effect<void, SpoolError, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
-    yield* fs.makeDirectory(dir, { mode: 0o700 }).pipe(
-      Effect.catchIf((error) => error._tag === "SystemError" && error.reason === "AlreadyExists", () => Effect.void),
+    const made = yield* fs.makeDirectory(dir, { mode: 0o700 }).pipe(
+      Effect.as(true),
+      Effect.catchIf((error) => error._tag === "SystemError" && error.reason === "AlreadyExists", () => Effect.succeed(false)),
       Effect.mapError((error) => new SpoolError({ reason: "CannotCreate", path: dir, detail: detail(error) }))
     )
+    if (made) return
+    const info = yield* fs.stat(dir).pipe(
+      Effect.mapError((error) => new SpoolError({ reason: "CannotRead", path: dir, detail: detail(error) }))
+    )
+    if (info.type !== "Directory") return yield* new SpoolError({ reason: "NotADirectory", path: dir, detail: info.type })
   })
 
 const lineSchema = <T, I>(entry: Schema.Schema<T, I>) =>
