@@ -81,12 +81,11 @@ interface State<T> {
 /** Retries after 1 s, 2 s, 4 s, … up to `cap`; each failure is logged with the wait that follows. */
 const backoff = (name: string, cap: Duration.Duration) =>
   Schedule.exponential(Duration.seconds(1)).pipe(
-    Schedule.modifyDelay((_, delay) => Duration.min(delay, cap)),
+    Schedule.map((delay) => Duration.min(delay, cap)),
+    Schedule.modifyDelay((wait) => wait),
     Schedule.intersect(Schedule.identity<DeliveryFailure>()),
-    Schedule.tapOutput(([delay, failure]) =>
-      Effect.logWarning(
-        `${name}: could not send alert (${failure.message}); retrying in ${Duration.format(Duration.min(delay, cap))}`
-      )
+    Schedule.tapOutput(([wait, failure]) =>
+      Effect.logWarning(`${name}: could not send alert (${failure.message}); retrying in ${Duration.format(wait)}`)
     )
   )
 
