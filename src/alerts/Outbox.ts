@@ -5,6 +5,7 @@
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -73,7 +74,8 @@ interface Entry<T> {
 }
 
 interface State<T> {
-  readonly entries: ReadonlyArray<Entry<T>>
+  /** A Chunk: adding to the end and dropping from the front cost the same however long it is. */
+  readonly entries: Chunk.Chunk<Entry<T>>
   readonly dropped: number
   readonly nextSeq: number
 }
@@ -109,15 +111,11 @@ export const make = <T, I>(
       yield* Effect.logInfo(`${options.name}: ${restored.entries.length} queued alert(s) found in ${options.spoolFile}`)
     }
     const state = yield* Ref.make<State<T>>({
-      entries: restored.entries.map((value, seq) => ({ seq, value })),
+      entries: Chunk.fromIterable(restored.entries.map((value, seq) => ({ seq, value }))),
       dropped: restored.dropped,
       nextSeq: restored.entries.length
     })
     const wake = yield* Queue.sliding<void>(1)
-    const queued = (current: State<T>) => () => ({
-      entries: current.entries.map((entry) => entry.value),
-      dropped: current.dropped
-    })
 
     // Held while the queue changes and the change is written, so the spool file records the
     // changes in the order they were made.
@@ -127,12 +125,12 @@ export const make = <T, I>(
     const add = (value: T) =>
       changing.withPermits(1)(Effect.gen(function*() {
         const [excess, next] = yield* Ref.modify(state, ({ dropped, entries, nextSeq }) => {
-          const all = [...entries, { seq: nextSeq, value }]
+          const all = Chunk.append(entries, { seq: nextSeq, value })
           const excess = Math.max(0, all.length - limit)
-          const next = { entries: all.slice(excess), dropped: dropped + excess, nextSeq: nextSeq + 1 }
+          const next = { entries: Chunk.drop(all, excess), dropped: dropped + excess, nextSeq: nextSeq + 1 }
           return [[excess, next] as const, next]
         })
-        yield* spool.record({ _tag: "Added", entry: value, dropped: excess }, next.entries.length, queued(next))
+        yield* spool.record({ _tag: "Added", entry: value, dropped: excess })
         if (excess > 0) {
           yield* Effect.logError(
             `${options.name}: queue limit of ${limit} alert(s) reached; the oldest was dropped (${next.dropped} dropped so far, counted in the next message)`
@@ -145,12 +143,11 @@ export const make = <T, I>(
     /** Takes what was delivered (up to `lastSent`, and the mention of `mentioned` dropped ones) off the queue. */
     const delivered = (lastSent: number, mentioned: number) =>
       changing.withPermits(1)(Effect.gen(function*() {
-        const [count, next] = yield* Ref.modify(state, (current) => {
-          const entries = current.entries.filter((entry) => entry.seq > lastSent)
-          const next = { ...current, entries, dropped: current.dropped - mentioned }
-          return [[current.entries.length - entries.length, next] as const, next]
+        const count = yield* Ref.modify(state, (current) => {
+          const entries = Chunk.dropWhile(current.entries, (entry) => entry.seq <= lastSent)
+          return [current.entries.length - entries.length, { ...current, entries, dropped: current.dropped - mentioned }]
         })
-        yield* spool.record({ _tag: "Sent", count, mentioned }, next.entries.length, queued(next))
+        yield* spool.record({ _tag: "Sent", count, mentioned })
       }))
 
     /** Delivers until the queue is empty; fails with the first failure, keeping what was not sent. */
@@ -158,9 +155,10 @@ export const make = <T, I>(
       for (;;) {
         const { dropped, entries } = yield* Ref.get(state)
         if (entries.length === 0 && dropped === 0) return
-        const count = yield* options.deliver(entries.map((entry) => entry.value), dropped)
-        if (count <= 0 && entries.length > 0) return
-        yield* delivered(entries[Math.min(count, entries.length) - 1]?.seq ?? -1, dropped)
+        const pending = Chunk.toReadonlyArray(entries)
+        const count = yield* options.deliver(pending.map((entry) => entry.value), dropped)
+        if (count <= 0 && pending.length > 0) return
+        yield* delivered(pending[Math.min(count, pending.length) - 1]?.seq ?? -1, dropped)
       }
     })
 
@@ -224,7 +222,7 @@ export const make = <T, I>(
 
     return {
       add,
-      pending: Ref.get(state).pipe(Effect.map(({ entries }) => entries.map((entry) => entry.value)))
+      pending: Ref.get(state).pipe(Effect.map(({ entries }) => Chunk.toReadonlyArray(Chunk.map(entries, (entry) => entry.value))))
     }
   })
 

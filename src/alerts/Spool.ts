@@ -59,11 +59,10 @@ export interface Spool<T> {
   /** What the last listener left. */
   readonly restored: Queued<T>
   /**
-   * Records a change (never fails: a write error is logged and the next change rewrites the
-   * file). `queued` is the queue after the change, asked for only when the file is rewritten.
-   * Calls must not overlap, and must come in the order the changes were made.
+   * Records a change, on disk when this returns (never fails: a write error is logged, and the
+   * next change rewrites the file). Calls must not overlap, and come in the order of the changes.
    */
-  readonly record: (change: Change<T>, size: number, queued: () => Queued<T>) => Effect.Effect<void>
+  readonly record: (change: Change<T>) => Effect.Effect<void>
 }
 
 const FORMAT = 1
@@ -138,8 +137,13 @@ export const make = <T, I>(
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const encodeEntry = Schema.encodeEither(entry)
+    /** An entry's line, or undefined (logged) for one that cannot be encoded: a bug. */
     const entryLine = (value: T) =>
-      Either.map(encodeEntry(value), (encoded) => `{"entry":${JSON.stringify(encoded)}}\n`)
+      Either.match(encodeEntry(value), {
+        onLeft: (error) =>
+          Effect.logError(`an alert cannot be written to spool file ${file}: ${error.message}`).pipe(Effect.as(undefined)),
+        onRight: (encoded) => Effect.succeed(`{"entry":${JSON.stringify(encoded)}}\n`)
+      })
 
     const text = yield* fs.readFileString(file).pipe(
       Effect.catchIf((error) => error._tag === "SystemError" && error.reason === "NotFound", () => Effect.succeed("")),
@@ -151,75 +155,88 @@ export const make = <T, I>(
       yield* Effect.logError(`${restored.bad} unreadable line(s) in spool file ${file} skipped; the file is kept as ${file}.bad`)
     }
 
+    // The queue's lines, oldest first from `head`, kept so that a rewrite costs no encoding. The
+    // mutable state below is only touched by `record`, whose calls never overlap.
+    let queue: Array<string | undefined> = yield* Effect.forEach(restored.entries, entryLine)
+    let head = 0
+    let dropped = restored.dropped
+    const take = (count: number) => {
+      head = Math.min(queue.length, head + count)
+      if (head > 1024 && head * 2 > queue.length) {
+        queue = queue.slice(head)
+        head = 0
+      }
+    }
+    /** Entry lines and other lines in the file since its header. */
+    let lines = { entries: 0, other: 0 }
+    /** The file does not hold the queue (a write failed, or an alert could not be encoded). */
+    let stale = false
+    let failing = false
+
     // The open file, replaced after each rewrite; the handles live in a scope of their own that
     // closes after the Outbox's last attempt (its finalizer was registered later).
     const handles = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
     let appender: { readonly file: FileSystem.File; readonly scope: Scope.CloseableScope } | undefined
-    /** Entry lines and other lines in the file since the header. */
-    let lines = { entries: 0, other: 0 }
-    /** A write failed: the file no longer matches the queue until it is rewritten. */
-    let broken = false
 
-    const rewrite = (queued: Queued<T>) =>
-      Effect.gen(function*() {
-        const body: Array<string> = [`{"spool":${FORMAT},"dropped":${queued.dropped}}\n`]
-        for (const value of queued.entries) {
-          const line = entryLine(value)
-          if (Either.isRight(line)) body.push(line.right)
-          else yield* Effect.logError(`an alert cannot be written to spool file ${file}: ${line.left.message}`)
-        }
-        yield* fs.writeFileString(`${file}.tmp`, body.join(""), { mode: 0o600 })
-        yield* fs.rename(`${file}.tmp`, file)
-        if (appender !== undefined) yield* Scope.close(appender.scope, Exit.void)
-        appender = undefined
-        const scope = yield* Scope.fork(handles, ExecutionStrategy.sequential)
-        appender = { file: yield* fs.open(file, { flag: "a" }).pipe(Scope.extend(scope)), scope }
-        lines = { entries: body.length - 1, other: 0 }
-      })
+    const rewrite = Effect.gen(function*() {
+      const live = queue.slice(head)
+      const entries = live.filter((line) => line !== undefined)
+      yield* fs.writeFileString(`${file}.tmp`, `{"spool":${FORMAT},"dropped":${dropped}}\n${entries.join("")}`, { mode: 0o600 })
+      yield* fs.rename(`${file}.tmp`, file)
+      if (appender !== undefined) yield* Scope.close(appender.scope, Exit.void)
+      appender = undefined
+      const scope = yield* Scope.fork(handles, ExecutionStrategy.sequential)
+      appender = { file: yield* fs.open(file, { flag: "a" }).pipe(Scope.extend(scope)), scope }
+      lines = { entries: entries.length, other: 0 }
+      stale = entries.length < live.length
+    })
 
     // Starting from a clean file also tells at once whether it can be written.
-    yield* rewrite(restored).pipe(
+    yield* rewrite.pipe(
       Effect.mapError((error) => new SpoolError({ reason: "CannotWrite", path: file, detail: detail(error) }))
     )
 
     const encoder = new TextEncoder()
-    const append = (to: FileSystem.File, change: Change<T>) =>
+    /** Applies the change to the kept queue; answers what to append. */
+    const apply = (change: Change<T>) =>
       Effect.gen(function*() {
-        let text: string
-        if (change._tag === "Added") {
-          const line = entryLine(change.entry)
-          if (Either.isLeft(line)) return yield* Effect.fail(line.left)
-          text = change.dropped > 0 ? `${line.right}{"drop":${change.dropped}}\n` : line.right
-        } else {
-          text = `{"sent":${change.count},"mentioned":${change.mentioned}}\n`
+        if (change._tag === "Sent") {
+          take(change.count)
+          dropped = Math.max(0, dropped - change.mentioned)
+          lines = { ...lines, other: lines.other + 1 }
+          return `{"sent":${change.count},"mentioned":${change.mentioned}}\n`
         }
-        yield* to.writeAll(encoder.encode(text))
-        lines = change._tag === "Added"
-          ? { entries: lines.entries + 1, other: lines.other + (change.dropped > 0 ? 1 : 0) }
-          : { ...lines, other: lines.other + 1 }
+        const line = yield* entryLine(change.entry)
+        queue.push(line)
+        if (line === undefined) stale = true
+        take(change.dropped)
+        dropped += change.dropped
+        lines = { entries: lines.entries + 1, other: lines.other + (change.dropped > 0 ? 1 : 0) }
+        return `${line ?? ""}${change.dropped > 0 ? `{"drop":${change.dropped}}\n` : ""}`
       })
 
     const failed = (cause: Cause.Cause<unknown>) => {
-      if (broken) return Effect.void // said once, until it works again
-      broken = true
+      stale = true
+      if (failing) return Effect.void // said once, until it works again
+      failing = true
       return Effect.logError(`cannot write spool file ${file}; queued alerts are kept in memory meanwhile`, cause)
     }
 
-    const record = (change: Change<T>, size: number, queued: () => Queued<T>) => {
-      const emptied = size === 0 && lines.entries + lines.other > 0
-      const write = broken || appender === undefined || lines.entries > 2 * size || emptied
-        ? rewrite(queued())
-        : append(appender.file, change)
-      return write.pipe(
-        Effect.zipRight(Effect.suspend(() => {
-          if (!broken) return Effect.void
-          broken = false
-          return Effect.logInfo(`spool file ${file} is written again`)
-        })),
+    const record = (change: Change<T>) =>
+      Effect.gen(function*() {
+        const append = yield* apply(change)
+        const size = queue.length - head
+        const emptied = size === 0 && lines.entries + lines.other > 0
+        if (stale || appender === undefined || lines.entries > 2 * size || emptied) yield* rewrite
+        else yield* appender.file.writeAll(encoder.encode(append))
+        if (failing) {
+          failing = false
+          yield* Effect.logInfo(`spool file ${file} is written again`)
+        }
+      }).pipe(
         Effect.catchAll((error) => failed(Cause.fail(error))),
         Effect.catchAllDefect((defect) => failed(Cause.die(defect)))
       )
-    }
 
     return { restored: { entries: restored.entries, dropped: restored.dropped }, record }
   })
