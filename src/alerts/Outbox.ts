@@ -1,7 +1,8 @@
 /**
  * Alerts that have not reached their receiver yet. Nothing is lost: a failed delivery keeps its
- * entries, later entries join them, and delivery is retried with backoff. With a spool file the
- * queue is mirrored on disk, so a restarted listener sends what the last one could not.
+ * entries, later entries join them, and delivery is retried with backoff (a WARN per attempt).
+ * A defect in a transport is an ERROR, then retried the same way. With a spool file the queue is
+ * mirrored on disk (Spool.ts), so a restarted listener sends what the last one could not.
  */
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Cause from "effect/Cause"
