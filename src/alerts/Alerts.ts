@@ -14,6 +14,7 @@ import { Event } from "../protocol/Event.js"
 import type { Alert } from "../services/Alert.js"
 import { NO_TRANSPORT, Notifier } from "../services/Notifier.js"
 import * as Outbox from "./Outbox.js"
+import type { SpoolError } from "./Spool.js"
 
 const AlertStruct = Schema.Struct({
   plugin: Schema.String,
@@ -40,7 +41,7 @@ const withDropped = (alert: Alert, dropped: number): Alert =>
 
 export const make = (options: { readonly name: string; readonly spoolFile?: string | undefined }): Effect.Effect<
   Context.Tag.Service<Alerts>,
-  never,
+  SpoolError,
   Notifier | FileSystem.FileSystem | Scope.Scope
 > =>
   Effect.gen(function*() {

@@ -120,7 +120,10 @@ const optionTables = { ...tables, "test-mail": testMailTable } as const
 const hasOptionTable = (name: string | undefined): name is keyof typeof optionTables =>
   name !== undefined && Object.hasOwn(optionTables, name)
 
-/** Exit codes: 2 for bad usage (as getopt/optparse), 1 for a listener that cannot go on. */
+/**
+ * Exit codes: 2 for a configuration that cannot work (bad usage, as getopt/optparse; an unusable
+ * spool directory), 1 for a listener that cannot go on.
+ */
 export const EXIT_USAGE = 2
 export const EXIT_FAILURE = 1
 
@@ -150,6 +153,8 @@ export const main = (args: ReadonlyArray<string>, invokedAs: string) => {
         case "ProtocolError":
           // Logged by the listener, in its log format.
           return Effect.succeed(EXIT_FAILURE)
+        case "SpoolError": // a configuration that cannot work, as a bad option
+          return printError(`${plugin}: ${failure.message}`).pipe(Effect.as(EXIT_USAGE))
         default:
           return printError(`${plugin ?? "superlance"}: ${failure.message}`).pipe(Effect.as(EXIT_FAILURE))
       }

@@ -11,6 +11,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Alerts from "../alerts/Alerts.js"
+import * as Spool from "../alerts/Spool.js"
 import type { HostStamp } from "../alerts/hostname.js"
 import type { BatchConfig } from "../config/batch.js"
 import type { CrashmailConfig } from "../config/crashmail.js"
@@ -76,35 +77,52 @@ const notifierLayer = (
   host?: HostStamp | undefined
 ): Layer.Layer<Notifier> => Notifier.layerRoutes(routes(mail, receivers, host))
 
-/** Runs a plugin's handler as supervisord's listener until stdin ends or SIGTERM. */
-export const serve = <R, E>(
+/**
+ * Runs a plugin's handler as supervisord's listener until stdin ends or SIGTERM. The services
+ * are built (and can fail, e.g. on an unusable spool directory) before the first READY.
+ */
+export const serve = <R, E, H>(
   plugin: string,
-  makeHandler: (env: ListenerEnv) => Effect.Effect<(event: Event) => Effect.Effect<void>, never, R | Scope.Scope>,
-  services: Layer.Layer<Exclude<R, Scope.Scope>, E>,
+  makeHandler: (env: ListenerEnv) => Effect.Effect<(event: Event) => Effect.Effect<void>, H, R | Scope.Scope>,
+  services: (env: ListenerEnv) => Layer.Layer<Exclude<R, Scope.Scope>, E>,
   options?: Listener.Options
-): Effect.Effect<void, NotAListener | ProtocolError | E> =>
+): Effect.Effect<void, NotAListener | ProtocolError | E | H> =>
   Effect.gen(function*() {
     const env = yield* listenerEnv(plugin)
     yield* Effect.logDebug(`${plugin} started, supervisord at ${env.serverUrl}`)
     yield* Effect.scoped(Effect.flatMap(makeHandler(env), (handler) => Listener.run(handler, options))).pipe(
-      Effect.provide(Layer.merge(services, ListenerIO.layer))
+      Effect.provide(Layer.merge(services(env), ListenerIO.layer))
     )
   })
 
-/** The spool file of one listener: several listeners may share a `--spool` directory. */
+/**
+ * The spool file of one listener (several listeners may share a `--spool` directory); the
+ * directory is made if it is missing.
+ */
 const spoolFile = (dir: string | undefined, plugin: string, env: ListenerEnv) =>
-  dir === undefined ? undefined : `${dir.replace(/\/+$/, "")}/${plugin}-${env.self?.name ?? plugin}.json`
+  dir === undefined
+    ? Effect.succeed(undefined)
+    : Spool.directory(dir).pipe(
+      Effect.as(`${dir.replace(/\/+$/, "")}/${plugin}-${env.self?.name ?? plugin}.json`),
+      Effect.provide(NodeFileSystem.layer)
+    )
 
 const alertServices = (mail: MailConfig | undefined, receivers?: Receivers | undefined, host?: HostStamp | undefined) =>
   Layer.merge(notifierLayer(mail, receivers, host), NodeFileSystem.layer)
 
+/** What crashmail, httpok and memmon configure about their alerts. */
+interface AlertSettings {
+  readonly mail?: MailConfig | undefined
+  readonly receivers?: Receivers | undefined
+  readonly host?: HostStamp | undefined
+  readonly spool?: string | undefined
+}
+
 /** One message per alert, sent in the background (crashmail, httpok, memmon). */
-export const alertsLayer = (
-  plugin: string,
-  mail: MailConfig | undefined,
-  receivers?: Receivers | undefined,
-  host?: HostStamp | undefined
-) => Alerts.layer({ name: plugin }).pipe(Layer.provideMerge(alertServices(mail, receivers, host)))
+export const alertsLayer = (plugin: string, settings: AlertSettings, env: ListenerEnv) =>
+  Layer.unwrapEffect(
+    Effect.map(spoolFile(settings.spool, plugin, env), (file) => Alerts.layer({ name: plugin, spoolFile: file }))
+  ).pipe(Layer.provideMerge(alertServices(settings.mail, settings.receivers, settings.host)))
 
 /** supervisord's XML-RPC interface, from the environment it gives its listeners. */
 export const supervisorLayer = Supervisor.layerFromEnv.pipe(
@@ -121,7 +139,7 @@ export const crashmail = (config: CrashmailConfig) =>
   serve(
     "crashmail",
     () => crashmailPlugin(config),
-    Layer.merge(alertsLayer("crashmail", config.mail, config.receivers, config.host), tailLayer(config.tail)),
+    (env) => Layer.merge(alertsLayer("crashmail", config, env), tailLayer(config.tail)),
     { accepts: crashmailAccepts }
   )
 
@@ -130,29 +148,28 @@ const batch = (plugin: BatchPlugin) => (config: BatchConfig) =>
     plugin.name,
     (env): Effect.Effect<
       (event: Event) => Effect.Effect<void>,
-      never,
+      Spool.SpoolError,
       Notifier | LogTail | FileSystem.FileSystem | Scope.Scope
-    > => batchListener(plugin, { ...config, spoolFile: spoolFile(config.spool, plugin.name, env) }),
-    Layer.merge(alertServices(config.mail, config.receivers, config.host), tailLayer(config.tail))
+    > =>
+      Effect.flatMap(
+        spoolFile(config.spool, plugin.name, env),
+        (spoolFile) => batchListener(plugin, { ...config, spoolFile })
+      ),
+    () => Layer.merge(alertServices(config.mail, config.receivers, config.host), tailLayer(config.tail))
   )
 
 export const memmon = (config: MemmonConfig) =>
   serve(
     "memmon",
     (env) => memmonPlugin(config, env.self),
-    Layer.mergeAll(alertsLayer("memmon", config.mail, config.receivers, config.host), supervisorLayer, ProcessMemory.layer)
+    (env) => Layer.mergeAll(alertsLayer("memmon", config, env), supervisorLayer, ProcessMemory.layer)
   )
 
 export const httpok = (config: HttpokConfig) =>
   serve(
     "httpok",
     (env) => httpokPlugin(config, env.self),
-    Layer.mergeAll(
-      alertsLayer("httpok", config.mail, config.receivers, config.host),
-      supervisorLayer,
-      HttpProbe.layer,
-      Gcore.layer
-    )
+    (env) => Layer.mergeAll(alertsLayer("httpok", config, env), supervisorLayer, HttpProbe.layer, Gcore.layer)
   )
 
 export const crashmailbatch = batch(crashmailbatchPlugin)

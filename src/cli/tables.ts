@@ -49,6 +49,15 @@ export const logging = {
   }
 } as const satisfies OptionTable
 
+/** `--spool DIR`: every plugin queues its alerts, and can keep the queue on disk. */
+const spool = {
+  spool: {
+    kind: "single",
+    metavar: "DIR",
+    description: "Keep unsent alerts in DIR too, so they survive a restart."
+  }
+} as const satisfies OptionTable
+
 /** httpok and memmon: when a process is left alone. */
 const restartSafety = {
   grace: {
@@ -166,6 +175,7 @@ export const httpok = {
     metavar: "N",
     description: "Act only after N bad checks in a row (default 1)."
   },
+  ...spool,
   ...restartSafety,
   ...host,
   ...logging,
@@ -187,6 +197,7 @@ export const crashmail = {
     description: "Prefix for the mail subject."
   },
   ...listenerMail,
+  ...spool,
   ...tail,
   ...rateLimit,
   ...host,
@@ -226,6 +237,7 @@ export const memmon = {
     metavar: "N",
     description: "Restart only after N ticks in a row over the limit (default 1)."
   },
+  ...spool,
   ...restartSafety,
   ...host,
   ...logging
@@ -273,11 +285,7 @@ const batch = (subject: string) =>
       metavar: "CMD",
       description: "Send through this sendmail-like command instead of SMTP."
     },
-    spool: {
-      kind: "single",
-      metavar: "DIR",
-      description: "Keep unsent alerts in DIR too, so they survive a restart."
-    },
+    ...spool,
     "queue-limit": {
       kind: "single",
       metavar: "N",

@@ -10,13 +10,12 @@ import { type BatchTable, crashmailbatch } from "../cli/tables.js"
 import type { HostStamp } from "../alerts/hostname.js"
 import { type ConfigError, configError, fields } from "./fields.js"
 import { decodeBatchMail, type MailConfig } from "./mail.js"
-import { decodeReceivers, decodeTail, type Receivers } from "./receivers.js"
+import { decodeReceivers, decodeSpool, decodeTail, type Receivers } from "./receivers.js"
 import { decodeHost, decodeRateLimit } from "./safety.js"
 import {
   EmailAddress,
   EmailList,
   IntervalMinutes,
-  NonBlank,
   PositiveInt,
   type Quota,
   SingleLine,
@@ -84,7 +83,7 @@ export const decodeBatch = (plugin: BatchPlugin, raw: Raw<BatchTable>): Effect.E
     const subject = yield* f.optional("subject", SingleLine)
     const tickEvent = yield* f.optional("tickEvent", TickEvent)
     const mail = fromEmail === undefined ? undefined : yield* decodeBatchMail(f, toEmail, fromEmail)
-    const spool = yield* f.optional("spool", NonBlank)
+    const spool = yield* decodeSpool(f)
     const queueLimit = yield* f.optional("queue-limit", PositiveInt)
     const tail = yield* decodeTail(f)
     const rateLimit = yield* decodeRateLimit(f)
@@ -100,7 +99,7 @@ export const decodeBatch = (plugin: BatchPlugin, raw: Raw<BatchTable>): Effect.E
       }),
       tickEvent: Option.getOrElse(tickEvent, () => defaultTickEvent),
       mail,
-      spool: Option.getOrUndefined(spool),
+      spool,
       queueLimit: Option.getOrElse(queueLimit, () => defaultQueueLimit),
       receivers,
       tail,

@@ -6,7 +6,7 @@ import { crashmail } from "../cli/tables.js"
 import type { HostStamp } from "../alerts/hostname.js"
 import { type ConfigError, fields } from "./fields.js"
 import { decodeListenerMail, type MailConfig } from "./mail.js"
-import { decodeReceivers, decodeTail, type Receivers } from "./receivers.js"
+import { decodeReceivers, decodeSpool, decodeTail, type Receivers } from "./receivers.js"
 import { decodeHost, decodeRateLimit } from "./safety.js"
 import { ProgramName, type ProgramSpec, type Quota, SingleLine } from "./units.js"
 
@@ -26,6 +26,8 @@ export interface CrashmailConfig {
   readonly rateLimit?: Quota | undefined
   /** `--hostname`, `--hostname-in-subject`. */
   readonly host?: HostStamp | undefined
+  /** `--spool DIR`: the directory keeping unsent alerts across restarts. */
+  readonly spool?: string | undefined
 }
 
 export const decodeCrashmail = (raw: Raw<typeof crashmail>): Effect.Effect<CrashmailConfig, ConfigError> =>
@@ -38,6 +40,7 @@ export const decodeCrashmail = (raw: Raw<typeof crashmail>): Effect.Effect<Crash
     const tail = yield* decodeTail(f)
     const rateLimit = yield* decodeRateLimit(f)
     const host = yield* decodeHost(f)
+    const spool = yield* decodeSpool(f)
     return {
       programs,
       any: f.flag("any"),
@@ -46,6 +49,7 @@ export const decodeCrashmail = (raw: Raw<typeof crashmail>): Effect.Effect<Crash
       receivers,
       tail,
       rateLimit,
-      host
+      host,
+      spool
     }
   })

@@ -8,7 +8,7 @@ import { httpok } from "../cli/tables.js"
 import type { HostStamp } from "../alerts/hostname.js"
 import { type ConfigError, fields } from "./fields.js"
 import { decodeListenerMail, type MailConfig } from "./mail.js"
-import { decodeReceivers, type Receivers } from "./receivers.js"
+import { decodeReceivers, decodeSpool, type Receivers } from "./receivers.js"
 import { decodeFailures, decodeGrace, decodeHost, decodeRestartLimit } from "./safety.js"
 import {
   HttpUrl,
@@ -53,6 +53,8 @@ export interface HttpokConfig {
   readonly restartLimit?: Quota | undefined
   /** `--hostname`, `--hostname-in-subject`. */
   readonly host?: HostStamp | undefined
+  /** `--spool DIR`: the directory keeping unsent alerts across restarts. */
+  readonly spool?: string | undefined
 }
 
 export const defaultTimeout = Duration.seconds(10)
@@ -76,6 +78,7 @@ export const decodeHttpok = (raw: Raw<typeof httpok>): Effect.Effect<HttpokConfi
     const grace = yield* decodeGrace(f)
     const restartLimit = yield* decodeRestartLimit(f)
     const host = yield* decodeHost(f)
+    const spool = yield* decodeSpool(f)
     const url = yield* f.required("url", HttpUrl, "missing URL")
     return {
       url,
@@ -95,6 +98,7 @@ export const decodeHttpok = (raw: Raw<typeof httpok>): Effect.Effect<HttpokConfi
       failures,
       grace,
       restartLimit,
-      host
+      host,
+      spool
     }
   })

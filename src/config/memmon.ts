@@ -7,7 +7,7 @@ import { memmon } from "../cli/tables.js"
 import type { HostStamp } from "../alerts/hostname.js"
 import { type ConfigError, fields } from "./fields.js"
 import { decodeListenerMail, type MailConfig } from "./mail.js"
-import { decodeReceivers, type Receivers } from "./receivers.js"
+import { decodeReceivers, decodeSpool, type Receivers } from "./receivers.js"
 import { decodeFailures, decodeGrace, decodeHost, decodeRestartLimit } from "./safety.js"
 import { GroupLimit, ProgramLimit, type Quota, SingleLine, Size, Uptime } from "./units.js"
 
@@ -35,6 +35,8 @@ export interface MemmonConfig {
   readonly restartLimit?: Quota | undefined
   /** `--hostname`, `--hostname-in-subject`. */
   readonly host?: HostStamp | undefined
+  /** `--spool DIR`: the directory keeping unsent alerts across restarts. */
+  readonly spool?: string | undefined
 }
 
 /** The original kept limits in a dict: a later `-p foo=…` replaces an earlier one. */
@@ -55,6 +57,7 @@ export const decodeMemmon = (raw: Raw<typeof memmon>): Effect.Effect<MemmonConfi
     const grace = yield* decodeGrace(f)
     const restartLimit = yield* decodeRestartLimit(f)
     const host = yield* decodeHost(f)
+    const spool = yield* decodeSpool(f)
     return {
       cumulative: f.flag("cumulative"),
       programLimits: lastWins(programLimits, (l) => l.program.text),
@@ -67,6 +70,7 @@ export const decodeMemmon = (raw: Raw<typeof memmon>): Effect.Effect<MemmonConfi
       failures,
       grace,
       restartLimit,
-      host
+      host,
+      spool
     }
   })

@@ -12,6 +12,7 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { asctime } from "../alerts/asctime.js"
 import * as Outbox from "../alerts/Outbox.js"
+import type { SpoolError } from "../alerts/Spool.js"
 import type { BatchConfig } from "../config/batch.js"
 import { type Event, ProcessState } from "../protocol/Event.js"
 import { formatTail, LogTail } from "../services/LogTail.js"
@@ -93,7 +94,7 @@ const alertOf = (plugin: string, subject: string | undefined, entries: ReadonlyA
 
 export const batchListener = (plugin: BatchPlugin, config: BatchSettings): Effect.Effect<
   (event: Event) => Effect.Effect<void>,
-  never,
+  SpoolError,
   Notifier | LogTail | FileSystem.FileSystem | Scope.Scope
 > =>
   Effect.gen(function*() {
