@@ -75,7 +75,7 @@ describe("Notifier", () => {
         )
         const [call] = yield* sendmail.calls
         expect(call!.message.subject).toBe(alert.subject)
-        expect(call!.message.header("To")).toBe("<root>")
+        expect(call!.message.header("To")).toBe("root")
       }))
 
     it.scopedLive("with an SMTP server, delivers to it; a refusal comes back as a NotifyError", () =>

@@ -47,8 +47,11 @@ export interface Credentials {
 }
 
 export interface Options {
-  /** Offer STARTTLS, or speak TLS from the first byte (like port 465). Default: plain text only. */
-  readonly tls?: "starttls" | "implicit"
+  /**
+   * Offer STARTTLS, or speak TLS from the first byte (like port 465). Default: plain text only.
+   * `legacy-starttls` offers STARTTLS with TLS 1.0 only, which Node's client refuses: an old relay.
+   */
+  readonly tls?: "starttls" | "implicit" | "legacy-starttls"
   /** Require AUTH PLAIN/LOGIN with these credentials. Default: no AUTH. */
   readonly auth?: Credentials
   /** Listen on this port instead of a free one. */
@@ -115,12 +118,16 @@ export const start = async (options: Options = {}): Promise<SmtpFixture & { read
   }
 
   const tls = options.tls === undefined ? {} : selfSignedCertificate()
+  const legacy = options.tls === "legacy-starttls"
+    ? { minVersion: "TLSv1", maxVersion: "TLSv1", ciphers: "DEFAULT@SECLEVEL=0" } as const
+    : {}
   const auth = options.auth
   const serverOptions: SMTPServerOptions = {
     ...tls,
+    ...legacy,
     secure: options.tls === "implicit",
     // Disabled, not just hidden: smtp-server would otherwise upgrade with its built-in certificate.
-    disabledCommands: [...(options.tls === "starttls" ? [] : ["STARTTLS"]), ...(auth === undefined ? ["AUTH"] : [])],
+    disabledCommands: [...(options.tls === "starttls" || options.tls === "legacy-starttls" ? [] : ["STARTTLS"]), ...(auth === undefined ? ["AUTH"] : [])],
     authMethods: ["PLAIN", "LOGIN"],
     authOptional: auth === undefined,
     // Lets a test log in over plain text too; real relays usually insist on TLS first.

@@ -9,7 +9,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { type Alert, NotifyError, oneLine, type Transport } from "../Alert.js"
-import { messageFields } from "./Message.js"
+import { compose, newMessageId } from "./Message.js"
 
 export interface SendmailConfig {
   readonly _tag: "Sendmail"
@@ -28,22 +28,12 @@ export interface SendmailOptions {
 /** Keeps a chatty command's stderr from growing without bound; the first line is what we report. */
 const STDERR_LIMIT = 16 * 1024
 
-const compose = (config: SendmailConfig, alert: Alert) =>
+const message = (config: SendmailConfig, alert: Alert) =>
   Effect.gen(function*() {
-    const now = new Date(yield* Clock.currentTimeMillis)
-    // Loaded on first use: plugins that never mail do not pay for nodemailer at start-up.
-    const { default: MailComposer } = yield* Effect.promise(() => import("nodemailer/lib/mail-composer"))
+    const date = new Date(yield* Clock.currentTimeMillis)
+    const messageId = yield* Effect.sync(() => newMessageId(config.from))
     // Local MTAs expect local line endings on stdin, as the original wrote them.
-    const composer = new MailComposer({ ...messageFields(alert, config, now), newline: "unix" })
-    return yield* Effect.tryPromise({
-      try: () => composer.compile().build(),
-      catch: (error) =>
-        new NotifyError({
-          reason: "Invalid",
-          transport: "sendmail",
-          message: `cannot compose the message: ${oneLine(String(error))}`
-        })
-    })
+    return Buffer.from(compose(alert, config, { date, messageId, newline: "\n" }))
   })
 
 interface Exit {
@@ -95,8 +85,7 @@ export const make = (config: SendmailConfig, options: SendmailOptions = {}): Tra
   const timeout = Duration.decode(options.timeout ?? "30 seconds")
   return (alert) =>
     Effect.gen(function*() {
-      const message = yield* compose(config, alert)
-      const exit = yield* run(config.command, message).pipe(
+      const exit = yield* run(config.command, yield* message(config, alert)).pipe(
         Effect.timeoutFail({
           duration: timeout,
           onTimeout: () =>

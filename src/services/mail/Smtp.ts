@@ -4,17 +4,19 @@
  *
  * Certificates are not verified by default: relays often present self-signed certificates, and
  * the original (Python's smtplib `starttls()` without a context) did not verify either. Set
- * `verifyCertificate` to verify. With `secure: "none"` STARTTLS is still used when the server
- * offers it, falling back to plain text if the upgrade fails, so nothing that worked with the
- * original stops working.
+ * `verifyCertificate` to verify. With `secure: "none"` (no `--tls`) STARTTLS is still used when
+ * the server offers it; when it fails (a relay whose TLS Node refuses, such as TLS 1.0 only), the
+ * same attempt connects again with TLS off and delivers, with a warning logged once: the
+ * original never starts TLS without `--tls`, so nothing that worked with it stops working.
  */
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+import nodemailer from "nodemailer"
 import type { SMTPTransportOptions } from "nodemailer"
 import { NotifyError, type NotifyErrorReason, oneLine, type Transport } from "../Alert.js"
-import { messageFields } from "./Message.js"
+import { compose, isAscii, newMessageId } from "./Message.js"
 
 export interface SmtpConfig {
   readonly _tag: "Smtp"
@@ -54,6 +56,9 @@ const timeoutPhases: Record<string, string> = {
   SOCKET_TIMEOUT: "during the dialogue"
 }
 
+/** `80…:error:0A00042E:SSL routines:ssl3_read_bytes:tlsv1 alert protocol version:…` → its reason. */
+const openSslReason = (message: string) => /:error:[0-9A-F]+:[^:]*:[^:]*:([^:]+):/.exec(message)?.[1] ?? message
+
 const unreachableCodes = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN", "EDNS"])
 
 const toNotifyError = (config: SmtpConfig, error: unknown): NotifyError => {
@@ -75,7 +80,7 @@ const toNotifyError = (config: SmtpConfig, error: unknown): NotifyError => {
   }
   // Certificate and handshake failures surface as socket errors that keep the TLS code.
   if (code === "ETLS" || /CERT|SSL|TLS/.test(originalCode ?? "")) {
-    return fail("TlsFailed", `TLS with ${server} failed: ${message}`)
+    return fail("TlsFailed", `TLS with ${server} failed: ${openSslReason(message)}`)
   }
   if (typeof responseCode === "number" && responseCode >= 400) {
     const refused: Record<string, string> = {
@@ -91,17 +96,24 @@ const toNotifyError = (config: SmtpConfig, error: unknown): NotifyError => {
   return fail("Unreachable", `connection to ${server} failed: ${message}`)
 }
 
-const transportOptions = (config: SmtpConfig, timeout: Duration.Duration): SMTPTransportOptions => {
+const transportOptions = (
+  config: SmtpConfig,
+  timeout: Duration.Duration,
+  tls: "try" | "off"
+): SMTPTransportOptions => {
   // Half the bound each, so nodemailer's own timer (which names the phase) fires before ours.
   const half = Duration.times(timeout, 0.5)
   const phase = Duration.toMillis(Duration.min(half, Duration.seconds(10)))
-  const implicit = config.secure === "implicit" || config.port === 465
+  const implicit = isImplicit(config)
   return {
     host: config.host,
     port: config.port,
     secure: implicit,
+    // Without --tls a failed STARTTLS (refused or a failed handshake) is an ETLS error, on which
+    // `make` connects again with TLS off: nodemailer's `opportunisticTLS` would cover only a
+    // refusal, and then drops AUTH.
     requireTLS: !implicit && config.secure === "starttls",
-    opportunisticTLS: config.secure === "none",
+    ignoreTLS: tls === "off",
     tls: { rejectUnauthorized: config.verifyCertificate === true },
     ...(config.username === undefined ? {} : {
       auth: {
@@ -116,36 +128,70 @@ const transportOptions = (config: SmtpConfig, timeout: Duration.Duration): SMTPT
   }
 }
 
+const isImplicit = (config: SmtpConfig) => config.secure === "implicit" || config.port === 465
+
+/** Without --tls, TLS is a bonus: a relay whose TLS fails still gets the mail, as with the original. */
+const fallsBackToPlainText = (config: SmtpConfig, error: NotifyError) =>
+  error.reason === "TlsFailed" && config.secure === "none" && !isImplicit(config)
+
+const plainTextWarning = (config: SmtpConfig, error: NotifyError) => {
+  const what = config.username === undefined
+    ? "the mail goes"
+    : `the mail and the AUTH login of user ${config.username} go`
+  return `${error.message}; sending without TLS instead, so ${what} in clear (give --tls to require TLS; not repeated for later mails)`
+}
+
 /** A transport that delivers each alert to the configured SMTP server. */
 export const make = (config: SmtpConfig, options: SmtpOptions = {}): Transport => {
   const timeout = Duration.decode(options.timeout ?? "30 seconds")
+  const server = `SMTP server ${config.host}:${config.port}`
+  // Once per transport, i.e. per listener: every mail would otherwise repeat it.
+  let warned = false
+
+  // Given explicitly, since nodemailer reads no addresses from a raw message; as objects, since it
+  // would take a bare string such as "root" for a display name.
+  const from = { name: "", address: config.from }
+  const to = config.to.map((address) => ({ name: "", address }))
+
+  const send = (tls: "try" | "off", raw: string) =>
+    Effect.acquireUseRelease(
+      Effect.sync(() => nodemailer.createTransport(transportOptions(config, timeout, tls))),
+      (transporter) =>
+        Effect.tryPromise({
+          try: (signal) => transporter.sendMail({ envelope: { from, to, use8BitMime: !isAscii(raw) }, raw, signal }),
+          catch: (error) => toNotifyError(config, error)
+        }),
+      (transporter) => Effect.sync(() => transporter.close())
+    )
+
   return (alert) =>
     Effect.gen(function*() {
-      const now = new Date(yield* Clock.currentTimeMillis)
-      // Loaded on first use: plugins that never mail do not pay for nodemailer at start-up.
-      const { default: nodemailer } = yield* Effect.promise(() => import("nodemailer"))
-      const transporter = nodemailer.createTransport(transportOptions(config, timeout))
-      const info = yield* Effect.tryPromise({
-        try: (signal) => transporter.sendMail({ ...messageFields(alert, config, now), signal }),
-        catch: (error) => toNotifyError(config, error)
-      }).pipe(
+      const date = new Date(yield* Clock.currentTimeMillis)
+      const messageId = yield* Effect.sync(() => newMessageId(config.from))
+      const raw = compose(alert, config, { date, messageId, newline: "\r\n" })
+      const info = yield* send("try", raw).pipe(
+        Effect.catchIf((error) => fallsBackToPlainText(config, error), (error) =>
+          Effect.gen(function*() {
+            if (!warned) {
+              warned = true
+              yield* Effect.logWarning(plainTextWarning(config, error))
+            }
+            return yield* send("off", raw)
+          })),
         Effect.timeoutFail({
           duration: timeout,
           onTimeout: () =>
             new NotifyError({
               reason: "Timeout",
               transport: "smtp",
-              message: `SMTP server ${config.host}:${config.port} did not take the message within ${
-                Duration.format(timeout)
-              }`
+              message: `${server} did not take the message within ${Duration.format(timeout)}`
             })
-        }),
-        Effect.ensuring(Effect.sync(() => transporter.close()))
+        })
       )
       // Some recipients took it: retrying would duplicate it for them, so report and carry on.
       if (info.rejected.length > 0) {
         yield* Effect.logWarning(
-          `SMTP server ${config.host}:${config.port} refused recipients ${info.rejected.join(", ")}; the others got the alert`
+          `${server} refused recipients ${info.rejected.join(", ")}; the others got the alert`
         )
       }
       yield* Effect.logDebug(`alert sent by SMTP: ${oneLine(alert.subject)}`)

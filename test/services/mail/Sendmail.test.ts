@@ -38,10 +38,56 @@ describe("Sendmail transport", () => {
       expect(message.text.trimEnd()).toBe(alert.body)
       expect(message.header("Date")).toMatch(/^\w{3}, \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d [+-]\d{4}$/)
       expect(message.header("Message-ID")).toMatch(/^<[^<>\s]+@[^<>\s]+>$/)
-      expect(message.header("MIME-Version")).toBe("1.0")
-      expect(message.header("Content-Type")).toMatch(/^text\/plain; charset=utf-8$/i)
       // A local MTA reads local line endings.
       expect(call!.stdin).not.toContain("\r")
+    }))
+
+  it.scopedLive("writes bare To and Subject headers and the body as crashmail's original does", () =>
+    Effect.gen(function*() {
+      const sendmail = yield* FakeSendmail.make()
+      const line = `Process web in group web exited unexpectedly (pid 23262) from state RUNNING ${"x".repeat(124)}`
+      expect(line.length).toBe(200)
+      yield* Sendmail.make(configFor(sendmail.command(), { to: ["root"] }))({ ...alert, body: `${line}\nsecond line` })
+      const [call] = yield* sendmail.calls
+      expect(call!.stdin).toMatch(new RegExp(`^To: root\nSubject: ${alert.subject}\n`))
+      expect(call!.stdin.endsWith(`\n\n${line}\nsecond line`)).toBe(true)
+      // Only the headers we add on purpose (Date, Message-ID) besides the original's two.
+      expect(call!.message.headers.map((header) => header.name)).toEqual(["To", "Subject", "Date", "Message-ID"])
+    }))
+
+  it.scopedLive("the batch mailers send a text/plain 7bit MIME message, unfolded", () =>
+    Effect.gen(function*() {
+      const sendmail = yield* FakeSendmail.make()
+      const line = "y".repeat(300)
+      const config = configFor(sendmail.command(), { to: ["a@example.com", "b@example.com"], from: "sup@example.com" })
+      yield* Sendmail.make(config)({ ...alert, plugin: "fatalmailbatch", body: line })
+      const [call] = yield* sendmail.calls
+      const message = call!.message
+      expect(message.header("Content-Type")).toBe(`text/plain; charset="us-ascii"`)
+      expect(message.header("MIME-Version")).toBe("1.0")
+      expect(message.header("Content-Transfer-Encoding")).toBe("7bit")
+      expect(message.header("To")).toBe("a@example.com, b@example.com")
+      expect(message.header("From")).toBe("sup@example.com")
+      expect(call!.stdin.endsWith(`\n\n${line}`)).toBe(true)
+    }))
+
+  it.scopedLive("a body line longer than RFC 5322 allows (998) is split, nothing else changes", () =>
+    Effect.gen(function*() {
+      const sendmail = yield* FakeSendmail.make()
+      yield* Sendmail.make(configFor(sendmail.command()))({ ...alert, body: `${"a".repeat(998)}${"b".repeat(500)}\nend` })
+      const [call] = yield* sendmail.calls
+      expect(call!.message.text).toBe(`${"a".repeat(998)}\n${"b".repeat(500)}\nend`)
+    }))
+
+  it.scopedLive("a body that is not ASCII goes as 8bit UTF-8 with its charset", () =>
+    Effect.gen(function*() {
+      const sendmail = yield* FakeSendmail.make()
+      const body = `Prozess müde ✓ ${"z".repeat(100)}`
+      yield* Sendmail.make(configFor(sendmail.command()))({ ...alert, body })
+      const [call] = yield* sendmail.calls
+      expect(call!.message.header("Content-Type")).toMatch(/^text\/plain; charset="?utf-8"?$/i)
+      expect(call!.message.header("Content-Transfer-Encoding")).toBe("8bit")
+      expect(call!.stdin.endsWith(`\n\n${body}`)).toBe(true)
     }))
 
   it.scopedLive("has no From header unless one is configured", () =>
@@ -59,7 +105,7 @@ describe("Sendmail transport", () => {
       const sendmail = yield* FakeSendmail.make()
       yield* Sendmail.make(configFor(sendmail.command(), { to: ["root", "ops@example.com"] }))(alert)
       const [call] = yield* sendmail.calls
-      expect(call!.message.header("To")).toBe("<root>, ops@example.com")
+      expect(call!.message.header("To")).toBe("root, ops@example.com")
     }))
 
   it.scopedLive("round-trips a UTF-8 subject and body", () =>

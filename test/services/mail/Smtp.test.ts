@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Redacted } from "effect"
+import { Effect, Exit, Fiber, Logger, Redacted } from "effect"
 import type { NotifyError } from "../../../src/services/Alert.js"
 import * as Smtp from "../../../src/services/mail/Smtp.js"
 import * as SmtpFixture from "../../support/smtp.js"
@@ -23,6 +23,17 @@ const configFor = (
   ...overrides
 })
 
+/** Runs the effect and collects the messages it logs at WARN and above. */
+const warnings = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const lines: Array<string> = []
+    const logger = Logger.make(({ logLevel, message }) => {
+      if (logLevel._tag === "Warning" || logLevel._tag === "Error") lines.push(String(message))
+    })
+    const exit = yield* effect.pipe(Effect.exit, Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
+    return { exit, lines }
+  })
+
 const failure = (effect: Effect.Effect<void, NotifyError>) =>
   Effect.flip(effect).pipe(Effect.map((error) => ({ reason: error.reason, message: error.message })))
 
@@ -38,12 +49,53 @@ describe("Smtp transport", () => {
       expect(message!.header("To")).toBe("ops@example.com")
       expect(message!.subject).toBe(alert.subject)
       expect(message!.text.trimEnd()).toBe(alert.body)
-      expect(message!.header("Content-Type")).toMatch(/^text\/plain; charset=utf-8$/i)
+      // crashmail's original writes bare headers: no MIME headers for an ASCII body.
+      expect(message!.header("Content-Type")).toBeUndefined()
+      expect(message!.header("Content-Transfer-Encoding")).toBeUndefined()
       expect(message!.header("Date")).toMatch(/^\w{3}, \d{1,2} \w{3} \d{4} \d\d:\d\d:\d\d [+-]\d{4}$/)
       expect(message!.header("Message-ID")).toMatch(/^<[^<>@\s]+@[^<>\s]+>$/)
     }))
 
-  it.scopedLive("round-trips a UTF-8 subject and body, encoded on the wire", () =>
+  it.scopedLive("a long line arrives unfolded, 7bit, never quoted-printable", () =>
+    Effect.gen(function*() {
+      const smtp = yield* SmtpFixture.make()
+      const line = `Process web in group web exited unexpectedly (pid 23262) from state RUNNING ${"x".repeat(124)}`
+      expect(line.length).toBe(200)
+      const send = Smtp.make(configFor(smtp))
+      yield* send({ ...alert, body: `${line}\nsecond line` })
+      yield* send({ ...alert, plugin: "crashmailbatch", body: `${line}\nsecond line` })
+      const [bare, batch] = yield* smtp.waitForMessages(2)
+      for (const message of [bare!, batch!]) {
+        expect(message.raw).toContain(`\r\n\r\n${line}\r\nsecond line`)
+        expect(message.raw).not.toContain("=\r\n")
+        expect(message.raw).toMatch(/^To: ops@example\.com\r$/m)
+      }
+      expect(bare!.header("Content-Transfer-Encoding")).toBeUndefined()
+      expect(bare!.header("MIME-Version")).toBeUndefined()
+      // The batch mailers' original sends Python's MIMEText(body).
+      expect(batch!.header("Content-Type")).toBe(`text/plain; charset="us-ascii"`)
+      expect(batch!.header("MIME-Version")).toBe("1.0")
+      expect(batch!.header("Content-Transfer-Encoding")).toBe("7bit")
+    }))
+
+  it.scopedLive("several recipients are one To header, as listed", () =>
+    Effect.gen(function*() {
+      const smtp = yield* SmtpFixture.make()
+      yield* Smtp.make(configFor(smtp, { to: ["a@example.com", "b@example.com"] }))({ ...alert, plugin: "crashsms" })
+      const [message] = yield* smtp.waitForMessages(1)
+      expect(message!.raw).toMatch(/^To: a@example\.com, b@example\.com\r$/m)
+    }))
+
+  it.scopedLive("a long subject stays on one line", () =>
+    Effect.gen(function*() {
+      const smtp = yield* SmtpFixture.make()
+      const subject = `httpok: http://localhost:8080/${"health/".repeat(30)} failed`
+      yield* Smtp.make(configFor(smtp))({ ...alert, subject })
+      const [message] = yield* smtp.waitForMessages(1)
+      expect(message!.raw).toContain(`\r\nSubject: ${subject}\r\n`)
+    }))
+
+  it.scopedLive("round-trips a UTF-8 subject and body: the body as 8bit UTF-8, the subject encoded", () =>
     Effect.gen(function*() {
       const smtp = yield* SmtpFixture.make()
       const subject = "café ☕ crashed — 日本 😀"
@@ -52,6 +104,9 @@ describe("Smtp transport", () => {
       const [message] = yield* smtp.waitForMessages(1)
       expect(message!.subject).toBe(subject)
       expect(message!.text.trimEnd()).toBe(body)
+      expect(message!.raw).toContain(body.replace("\n", "\r\n"))
+      expect(message!.header("Content-Type")).toMatch(/^text\/plain; charset="?utf-8"?$/i)
+      expect(message!.header("Content-Transfer-Encoding")).toBe("8bit")
       // The raw Subject header is 7-bit: encoded-words, not UTF-8 bytes.
       expect(message!.header("Subject")).toMatch(/^[\x20-\x7e]+$/)
       expect(message!.header("Subject")).toContain("=?UTF-8?")
@@ -199,6 +254,34 @@ describe("Smtp transport", () => {
       yield* Smtp.make(configFor(smtp))(alert)
       const [message] = yield* smtp.waitForMessages(1)
       expect(message!.secure).toBe(true)
+    }))
+
+  it.scopedLive("without --tls, a relay whose TLS Node refuses gets the mail in plain text, with one warning", () =>
+    Effect.gen(function*() {
+      const smtp = yield* SmtpFixture.make({ tls: "legacy-starttls", auth: SmtpFixture.credentials })
+      const send = Smtp.make(configFor(smtp, {
+        username: SmtpFixture.credentials.user,
+        password: Redacted.make(SmtpFixture.credentials.pass)
+      }))
+      const { exit, lines } = yield* warnings(Effect.zipRight(send(alert), send(alert)))
+      expect(exit).toEqual(Exit.void)
+      const messages = yield* smtp.waitForMessages(2)
+      expect(messages.map((message) => [message.secure, message.user])).toEqual([
+        [false, SmtpFixture.credentials.user],
+        [false, SmtpFixture.credentials.user]
+      ])
+      expect(lines).toHaveLength(1)
+      expect(lines[0]).toContain(`TLS with SMTP server 127.0.0.1:${smtp.port} failed`)
+      expect(lines[0]).toContain(`login of user ${SmtpFixture.credentials.user} go in clear`)
+    }))
+
+  it.scopedLive("with --tls, a relay whose TLS Node refuses gets nothing: TlsFailed", () =>
+    Effect.gen(function*() {
+      const smtp = yield* SmtpFixture.make({ tls: "legacy-starttls" })
+      const error = yield* failure(Smtp.make(configFor(smtp, { secure: "starttls" }))(alert))
+      expect(error.reason).toBe("TlsFailed")
+      expect(error.message).toContain(`TLS with SMTP server 127.0.0.1:${smtp.port} failed`)
+      expect(smtp.messages()).toEqual([])
     }))
 
   it.scopedLive("a wrong password is AuthFailed with the server's reply, and the password is not shown", () =>
