@@ -61,7 +61,10 @@ const runCommand = Command.run(root, { name: "superlance", version: VERSION })
 const optionTable = (name: string | undefined): OptionTable | undefined =>
   isPluginName(name) ? plugins[name].options : name === "test-mail" ? testMailTable : undefined
 
-/** Exit codes: 2 for bad usage (as getopt/optparse), 1 for a listener that cannot go on. */
+/**
+ * Exit codes: 2 for a configuration that cannot work (bad usage, as getopt/optparse; an unusable
+ * spool directory), 1 for a listener that cannot go on.
+ */
 export const EXIT_USAGE = 2
 export const EXIT_FAILURE = 1
 
@@ -87,6 +90,8 @@ export const main = (args: ReadonlyArray<string>, invokedAs: string) => {
       switch (failure._tag) {
         case "UsageError":
           return printError(`${plugin}: ${failure.message} (${seeHelp})`).pipe(Effect.as(EXIT_USAGE))
+        case "SpoolError": // a configuration that cannot work, as a bad option
+          return printError(`${plugin}: ${failure.message}`).pipe(Effect.as(EXIT_USAGE))
         case "NotAListener":
           return printError(failure.message).pipe(Effect.as(EXIT_FAILURE))
         case "ProtocolError":

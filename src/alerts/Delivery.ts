@@ -16,6 +16,7 @@ import type * as Scope from "effect/Scope"
 import { type Alert, AlertSchema } from "../domain/Alert.js"
 import * as Outbox from "./Outbox.js"
 import { NO_TRANSPORT, Routes } from "./Routes.js"
+import type { SpoolError } from "./Spool.js"
 
 /** When queued entries go out. */
 export type Cadence =
@@ -54,7 +55,7 @@ export interface Queue<T> {
 
 export class Delivery extends Context.Tag("superlance/Delivery")<Delivery, {
   /** A queue per route, delivering until the scope closes (then one last attempt, see Outbox). */
-  readonly open: <T, I>(options: QueueOptions<T, I>) => Effect.Effect<Queue<T>, never, Scope.Scope>
+  readonly open: <T, I>(options: QueueOptions<T, I>) => Effect.Effect<Queue<T>, SpoolError, Scope.Scope>
 }>() {}
 
 export const make: Effect.Effect<Delivery["Type"], never, Routes | FileSystem.FileSystem> = Effect.gen(function*() {
@@ -94,7 +95,7 @@ const withDropped = (alert: Alert, dropped: number): Alert =>
 /** A queue of alerts each sent at once as its own message (crashmail, httpok, memmon). */
 export const alerts = (
   options: { readonly name: string; readonly spoolFile?: string | undefined }
-): Effect.Effect<Queue<Alert>, never, Delivery | Scope.Scope> =>
+): Effect.Effect<Queue<Alert>, SpoolError, Delivery | Scope.Scope> =>
   Effect.flatMap(Delivery, (delivery) =>
     delivery.open({
       ...options,

@@ -1,12 +1,13 @@
 /**
- * Where alerts go besides mail (`--webhook URL`, `--alertmanager URL`, both repeatable), and
- * `--tail N`: options every plugin (or crashmail and the batch plugins) shares.
+ * Where alerts go besides mail (`--webhook URL`, `--alertmanager URL`, both repeatable), where
+ * their queue is kept (`--spool DIR`), and `--tail N`: options every plugin (or crashmail and the
+ * batch plugins) shares.
  */
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { Fields } from "./fields.js"
 import type { UsageError } from "./UsageError.js"
-import { HttpUrl, PositiveInt } from "./units.js"
+import { HttpUrl, NonBlank, PositiveInt } from "./units.js"
 import type { Receivers } from "../alerts/Routes.js"
 import type { OptionTable } from "./OptionTable.js"
 
@@ -21,6 +22,15 @@ export const receivers = {
     kind: "repeated",
     metavar: "URL",
     description: "Post each alert to the Prometheus Alertmanager at URL (API v2). Repeatable."
+  }
+} as const satisfies OptionTable
+
+/** `--spool DIR`: every plugin queues its alerts, and can keep the queue on disk. */
+export const spool = {
+  spool: {
+    kind: "single",
+    metavar: "DIR",
+    description: "Keep unsent alerts in DIR too, so they survive a restart."
   }
 } as const satisfies OptionTable
 
@@ -45,6 +55,10 @@ export const decodeReceivers = (
     const alertmanagers = yield* f.repeated("alertmanager", HttpUrl)
     return webhooks.length === 0 && alertmanagers.length === 0 ? undefined : { webhooks, alertmanagers }
   })
+
+/** `--spool DIR`: the directory keeping the unsent queue across restarts; absent, memory only. */
+export const decodeSpool = (f: Fields<never, "spool", never>): Effect.Effect<string | undefined, UsageError> =>
+  Effect.map(f.optional("spool", NonBlank), Option.getOrUndefined)
 
 /** `--tail N`: how many log lines an alert carries; absent, none. */
 export const decodeTail = (f: Fields<never, "tail", never>): Effect.Effect<number | undefined, UsageError> =>

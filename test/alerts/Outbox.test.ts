@@ -1,12 +1,13 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Layer, Ref, Schema, Scope, TestClock } from "effect"
-import { mkdtempSync, readFileSync } from "node:fs"
+import { Cause, Duration, Effect, Exit, Layer, Logger, Ref, Schema, Scope, TestClock } from "effect"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import * as Outbox from "../../src/alerts/Outbox.js"
 import * as Logging from "../../src/protocol/Logging.js"
 import { untimed } from "../support/logLines.js"
+import { readSpool } from "../support/spool.js"
 
 /** A receiver that records what it got and fails while `down` is set. */
 const makeReceiver = Effect.gen(function*() {
@@ -112,7 +113,7 @@ describe("Outbox", () => {
       const outbox = yield* Outbox.make(options).pipe(Scope.extend(first))
       yield* outbox.add("crash 1")
       yield* Scope.close(first, Exit.void)
-      expect(JSON.parse(readFileSync(spoolFile, "utf8"))).toEqual({ entries: ["crash 1"], dropped: 0 })
+      expect(readSpool(spoolFile)).toMatchObject({ entries: ["crash 1"], dropped: 0 })
 
       // Second listener: the receiver is back; what the first left is sent at start.
       yield* Ref.set(receiver.down, false)
@@ -121,7 +122,7 @@ describe("Outbox", () => {
         yield* TestClock.adjust("10 millis")
         expect(yield* receiver.received).toEqual(["crash 1"])
       }))
-      expect(JSON.parse(readFileSync(spoolFile, "utf8"))).toEqual({ entries: [], dropped: 0 })
+      expect(readSpool(spoolFile)).toMatchObject({ entries: [], dropped: 0 })
     }).pipe(Effect.provide(layer)))
 
   it.effect("sends what is queued when the listener stops before the interval is over", () =>
@@ -179,5 +180,201 @@ describe("Outbox shutdown budget", () => {
       yield* TestClock.adjust(Outbox.SHUTDOWN_BUDGET)
       yield* closing.await
       expect(untimed(logs)).toEqual([expect.stringMatching(/^ERROR stuck: 1 alert\(s\) not sent before exit \(timed out\); they are lost/)])
+    }).pipe(Effect.provide(layer)))
+})
+
+interface Logged {
+  readonly level: string
+  readonly message: string
+  readonly cause: string
+}
+
+/** Records each log line's level, message and cause, whatever the line format. */
+const recordLogs = (logs: Array<Logged>) =>
+  Logger.replace(
+    Logger.defaultLogger,
+    Logger.make(({ cause, logLevel, message }) =>
+      void logs.push({
+        level: logLevel.label,
+        message: Array.isArray(message) ? message.join(" ") : String(message),
+        cause: Cause.pretty(cause)
+      })
+    )
+  )
+
+const immediate = { _tag: "Immediate" } as const
+
+describe("Outbox failures are heard", () => {
+  it.scoped("a transport that dies (a defect) is an ERROR with its cause; the alert stays queued and is sent", () =>
+    Effect.gen(function*() {
+      const logs: Array<Logged> = []
+      const received = yield* Ref.make<ReadonlyArray<string>>([])
+      const calls = yield* Ref.make(0)
+      const deliver = (pending: ReadonlyArray<string>) =>
+        Ref.getAndUpdate(calls, (n) => n + 1).pipe(Effect.flatMap((n) =>
+          n === 0
+            ? Effect.die(new Error("socket exploded"))
+            : Ref.update(received, (all) => [...all, pending[0]!]).pipe(Effect.as(1))
+        ))
+      const outbox = yield* Outbox.make({ name: "crashmail", entry: Schema.String, deliver, cadence: immediate, retryCap: minute })
+        .pipe(Effect.provide(recordLogs(logs)))
+      yield* outbox.add("crash 1")
+      yield* TestClock.adjust("10 millis")
+      expect(yield* Ref.get(received)).toEqual([])
+      expect(logs.filter((line) => line.level === "ERROR")).toEqual([
+        expect.objectContaining({ message: expect.stringContaining("crashmail: sending failed on a defect") })
+      ])
+      expect(logs.find((line) => line.level === "ERROR")?.cause).toContain("socket exploded")
+      yield* TestClock.adjust("1 second")
+      expect(yield* Ref.get(received)).toEqual(["crash 1"])
+      // The delivery fiber lives on: later alerts go out too.
+      yield* outbox.add("crash 2")
+      yield* TestClock.adjust("10 millis")
+      expect(yield* Ref.get(received)).toEqual(["crash 1", "crash 2"])
+    }).pipe(Effect.provide(layer)))
+
+  it.scoped("an ordinary retry during an outage is one WARN per attempt, never an ERROR", () =>
+    Effect.gen(function*() {
+      const logs: Array<Logged> = []
+      const receiver = yield* makeReceiver
+      yield* Ref.set(receiver.down, true)
+      const outbox = yield* Outbox.make({ ...minuteBatch(receiver) }).pipe(Effect.provide(recordLogs(logs)))
+      yield* outbox.add("crash")
+      yield* TestClock.adjust("67 seconds") // attempts at 60 s, 61 s, 63 s and 67 s
+      expect(logs.map((line) => line.level)).toEqual(["WARN", "WARN", "WARN", "WARN"])
+      expect(logs[0]?.message).toBe("batch: could not send alert (421 try later); retrying in 1s")
+    }).pipe(Effect.provide(layer)))
+
+  it.scoped("an alert dropped for good by the queue limit is an ERROR", () =>
+    Effect.gen(function*() {
+      const logs: Array<Logged> = []
+      const receiver = yield* makeReceiver
+      yield* Effect.gen(function*() {
+        const outbox = yield* Outbox.make({ ...minuteBatch(receiver), queueLimit: 2 })
+        for (const line of ["1", "2", "3"]) yield* outbox.add(line)
+      }).pipe(Effect.provide(recordLogs(logs)))
+      expect(logs).toEqual([
+        expect.objectContaining({ level: "ERROR", message: expect.stringMatching(/^batch: queue limit of 2 .* the oldest was dropped/) })
+      ])
+    }).pipe(Effect.provide(layer)))
+})
+
+const spoolIn = () => join(mkdtempSync(join(tmpdir(), "outbox-")), "crashmail-x.json")
+
+describe("Outbox spool file", () => {
+  it.scoped("each alert is one line appended to the file, on disk when add returns", () =>
+    Effect.gen(function*() {
+      const spoolFile = spoolIn()
+      const receiver = yield* makeReceiver
+      const outbox = yield* Outbox.make({ ...minuteBatch(receiver), spoolFile })
+      yield* outbox.add("crash 1")
+      const before = readFileSync(spoolFile, "utf8")
+      yield* outbox.add("crash 2")
+      const after = readFileSync(spoolFile, "utf8")
+      expect(after.startsWith(before)).toBe(true)
+      expect(after.slice(before.length)).toBe(`{"entry":"crash 2"}\n`)
+      expect(readSpool(spoolFile)).toEqual({ entries: ["crash 1", "crash 2"], dropped: 0, lines: 3 })
+    }).pipe(Effect.provide(layer)))
+
+  it.scoped("what was delivered leaves the file at once, so a restart does not send it again", () =>
+    Effect.gen(function*() {
+      const spoolFile = spoolIn()
+      const received = yield* Ref.make<ReadonlyArray<string>>([])
+      // Takes "a", then refuses: the server went away in the middle of a backlog.
+      const deliver = ([first]: ReadonlyArray<string>) =>
+        first === "a"
+          ? Ref.update(received, (all) => [...all, first]).pipe(Effect.as(1))
+          : Effect.fail({ message: "connection refused" })
+      const outbox = yield* Outbox.make({ name: "crashmail", entry: Schema.String, deliver, cadence: immediate, retryCap: minute, spoolFile })
+      for (const line of ["a", "b", "c"]) yield* outbox.add(line)
+      yield* TestClock.adjust("10 millis")
+      expect(yield* Ref.get(received)).toEqual(["a"])
+      expect(readSpool(spoolFile).entries).toEqual(["b", "c"])
+    }).pipe(Effect.provide(layer)))
+
+  it.effect("is rewritten with only the header once everything is delivered", () =>
+    Effect.gen(function*() {
+      const spoolFile = spoolIn()
+      const receiver = yield* makeReceiver
+      yield* Ref.set(receiver.down, true)
+      const scope = yield* Scope.make()
+      const outbox = yield* Outbox.make({ ...minuteBatch(receiver), spoolFile }).pipe(Scope.extend(scope))
+      for (const line of ["a", "b", "c"]) yield* outbox.add(line)
+      expect(readSpool(spoolFile).lines).toBe(4)
+      yield* Ref.set(receiver.down, false)
+      yield* Scope.close(scope, Exit.void) // the last attempt delivers, and its rewrite is done
+      expect(yield* receiver.received).toEqual(["a\nb\nc"])
+      expect(readFileSync(spoolFile, "utf8")).toBe(`{"spool":1,"dropped":0}\n`)
+    }).pipe(Effect.provide(layer)))
+
+  it.effect("stays bounded while the receiver is down and the queue limit drops the oldest", () =>
+    Effect.gen(function*() {
+      const spoolFile = spoolIn()
+      const receiver = yield* makeReceiver
+      yield* Ref.set(receiver.down, true)
+      const options = { ...minuteBatch(receiver), queueLimit: 10, spoolFile }
+      yield* Effect.scoped(Effect.gen(function*() {
+        const outbox = yield* Outbox.make(options)
+        for (let i = 1; i <= 100; i++) {
+          yield* outbox.add(String(i))
+          expect(readSpool(spoolFile).lines).toBeLessThanOrEqual(1 + 2 * (2 * 10 + 1))
+        }
+      })).pipe(Effect.provide(Logging.captureLayer([])))
+      const spooled = readSpool(spoolFile)
+      expect(spooled.entries).toEqual(["91", "92", "93", "94", "95", "96", "97", "98", "99", "100"])
+      expect(spooled.dropped).toBe(90)
+
+      // The next start sends what is left, with the count of what was dropped.
+      yield* Ref.set(receiver.down, false)
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* Outbox.make(options)
+        yield* TestClock.adjust("10 millis")
+      }))
+      expect(yield* receiver.received).toEqual([["… 90 more alerts were dropped", ...spooled.entries].join("\n")])
+    }).pipe(Effect.provide(layer)))
+
+  it.scoped("reads the JSON file of earlier versions and rewrites it in the line format", () =>
+    Effect.gen(function*() {
+      const spoolFile = spoolIn()
+      writeFileSync(spoolFile, JSON.stringify({ entries: ["old 1", "old 2"], dropped: 3 }))
+      const receiver = yield* makeReceiver
+      yield* Ref.set(receiver.down, true)
+      yield* Outbox.make({ ...minuteBatch(receiver), spoolFile })
+      expect(readFileSync(spoolFile, "utf8")).toBe(`{"spool":1,"dropped":3}\n{"entry":"old 1"}\n{"entry":"old 2"}\n`)
+      yield* Ref.set(receiver.down, false)
+      yield* TestClock.adjust("10 millis") // left over from the last run: sent at start
+      expect(yield* receiver.received).toEqual(["… 3 more alerts were dropped\nold 1\nold 2"])
+    }).pipe(Effect.provide(layer)))
+
+  it.scoped("skips unreadable lines with an ERROR and keeps the file as it was beside it", () =>
+    Effect.gen(function*() {
+      const logs: Array<Logged> = []
+      const spoolFile = spoolIn()
+      const damaged = `{"spool":1,"dropped":0}\n{"entry":"a"}\n{"entr\n{"entry":"b"}\n`
+      writeFileSync(spoolFile, damaged)
+      const receiver = yield* makeReceiver
+      yield* Ref.set(receiver.down, true)
+      const outbox = yield* Outbox.make({ ...minuteBatch(receiver), spoolFile }).pipe(Effect.provide(recordLogs(logs)))
+      expect(yield* outbox.pending).toEqual(["a", "b"])
+      expect(logs).toContainEqual(expect.objectContaining({ level: "ERROR", message: expect.stringContaining("1 unreadable line(s)") }))
+      expect(readFileSync(`${spoolFile}.bad`, "utf8")).toBe(damaged)
+    }).pipe(Effect.provide(layer)))
+
+  it.scoped("a spool file that cannot be written any more is an ERROR, once; alerts are still sent", () =>
+    Effect.gen(function*() {
+      const logs: Array<Logged> = []
+      const spoolFile = spoolIn()
+      const receiver = yield* makeReceiver
+      const outbox = yield* Outbox.make({ name: "crashmail", entry: Schema.String, deliver: receiver.deliverOne, cadence: immediate, retryCap: minute, spoolFile })
+        .pipe(Effect.provide(recordLogs(logs)))
+      rmSync(dirname(spoolFile), { recursive: true }) // the spool directory is removed under the listener
+      for (const line of ["a", "b", "c"]) {
+        yield* outbox.add(line)
+        yield* TestClock.adjust("10 millis")
+      }
+      expect(yield* receiver.received).toEqual(["a", "b", "c"])
+      expect(logs.filter((line) => line.level === "ERROR")).toEqual([
+        expect.objectContaining({ message: expect.stringContaining(`cannot write spool file ${spoolFile}`) })
+      ])
     }).pipe(Effect.provide(layer)))
 })

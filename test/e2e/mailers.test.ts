@@ -3,7 +3,7 @@
  * and a fake sendmail receiving what it sends.
  */
 import { Effect } from "effect"
-import { mkdtempSync, readFileSync } from "node:fs"
+import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -12,6 +12,7 @@ import { bundle } from "../support/cli.js"
 import { processState } from "../support/envelope.js"
 import { driveListener } from "../support/listener.js"
 import * as Smtp from "../support/smtp.js"
+import { readSpool } from "../support/spool.js"
 import { startSupervisord, type StartedSupervisord, waitUntil } from "../support/supervisord.js"
 
 const superlance = `${process.execPath} ${bundle}`
@@ -128,7 +129,7 @@ describe("no alert lost (a listener driven over stdin, a real SMTP server)", () 
       const first = driveListener(args, env)
       await first.ready
       await first.send(crash("lost"))
-      expect(JSON.parse(readFileSync(join(spool, "crashmailbatch-batch.json"), "utf8")).entries).toHaveLength(1)
+      expect(readSpool(join(spool, "crashmailbatch-batch.json")).entries).toHaveLength(1)
       await first.kill("SIGKILL")
 
       await Effect.runPromise(smtp.start)
@@ -137,7 +138,71 @@ describe("no alert lost (a listener driven over stdin, a real SMTP server)", () 
       expect(message!.text).toContain("Process lost:lost (pid 100) died unexpectedly")
       expect(await second.close()).toBe(0)
       expect(smtp.messages()).toHaveLength(1) // stopping mid-delivery must not send it twice
-      expect(JSON.parse(readFileSync(join(spool, "crashmailbatch-batch.json"), "utf8")).entries).toEqual([])
+      expect(readSpool(join(spool, "crashmailbatch-batch.json")).entries).toEqual([])
+    } finally {
+      await smtp.close()
+    }
+  }, 30_000)
+
+  it("killed (SIGKILL) in the middle of a crash storm, every acknowledged alert is spooled and sent by the next start", async () => {
+    const smtp = await Smtp.start()
+    const spool = mkdtempSync(join(tmpdir(), "spool-"))
+    const args = [
+      "crashmailbatch", `--smtpHost=127.0.0.1:${smtp.port}`, "--toEmail=ops@example.com", "--fromEmail=sv@example.com",
+      "--interval=10", `--spool=${spool}`
+    ]
+    const acks = (listener: { readonly stdout: () => string }) => listener.stdout().split("RESULT 2\nOK").length - 1
+    try {
+      await Effect.runPromise(smtp.stop)
+      const first = driveListener(args, env)
+      await first.ready
+      // Events written back to back, as a busy supervisord would; killed while they are handled.
+      const storm = 3000
+      for (let i = 0; i < storm; i++) first.child.stdin.write(crash(`p${i}`, 1000 + i))
+      await Effect.runPromise(waitUntil(Effect.sync(() => acks(first) >= 500), { timeout: 20_000 }))
+      await first.kill("SIGKILL")
+      const acknowledged = acks(first)
+      expect(acknowledged).toBeGreaterThanOrEqual(500)
+      expect(readSpool(join(spool, "crashmailbatch-batch.json")).entries.length).toBeGreaterThanOrEqual(acknowledged)
+
+      await Effect.runPromise(smtp.start)
+      const second = driveListener(args, env)
+      const [message] = await Effect.runPromise(smtp.waitForMessages(1, "15 seconds"))
+      const sent = new Set(message!.text.split("\n").map((line) => line.replace(/^.* -- /, "")))
+      const missing = Array.from({ length: acknowledged }, (_, i) => `Process p${i}:p${i} (pid ${1000 + i}) died unexpectedly`)
+        .filter((line) => !sent.has(line))
+      expect(missing).toEqual([])
+      expect(await second.close()).toBe(0)
+    } finally {
+      await smtp.close()
+    }
+  }, 60_000)
+
+  it("crashmail with --spool: what could not be mailed before a SIGKILL is mailed by the next start", async () => {
+    const smtp = await Smtp.start()
+    const spool = mkdtempSync(join(tmpdir(), "spool-"))
+    const args = [
+      "crashmail", "-a", "-m", "ops@example.com", "--smtpHost", `127.0.0.1:${smtp.port}`, "--fromEmail", "sv@example.com",
+      "--spool", spool
+    ]
+    const crashmailEnv = { ...env, SUPERVISOR_PROCESS_NAME: "mailer" }
+    try {
+      await Effect.runPromise(smtp.stop)
+      const first = driveListener(args, crashmailEnv)
+      await first.ready
+      for (const name of ["cat", "dog"]) await first.send(crash(name))
+      expect(readSpool(join(spool, "crashmail-mailer.json")).entries).toHaveLength(2)
+      await first.kill("SIGKILL")
+
+      await Effect.runPromise(smtp.start)
+      const second = driveListener(args, crashmailEnv)
+      const messages = await Effect.runPromise(smtp.waitForMessages(2, "15 seconds"))
+      expect(messages.map((message) => message.subject)).toEqual([
+        expect.stringMatching(/^cat crashed at /),
+        expect.stringMatching(/^dog crashed at /)
+      ])
+      expect(await second.close()).toBe(0)
+      expect(readSpool(join(spool, "crashmail-mailer.json")).entries).toEqual([])
     } finally {
       await smtp.close()
     }

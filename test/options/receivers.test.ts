@@ -88,3 +88,15 @@ describe("--webhook, --alertmanager, --tail", () => {
       expect(yield* message(test([]))).toMatch(/^nothing to test: /)
     }))
 })
+
+describe("--spool DIR", () => {
+  it.effect("every plugin keeps its queue on disk with it, the batch mailers as before", () =>
+    Effect.gen(function*() {
+      expect((yield* crash(["-a", "--spool", "/var/spool/superlance"])).spool).toBe("/var/spool/superlance")
+      expect((yield* probe(["--spool=/var/spool/superlance", "http://localhost/health"])).spool).toBe("/var/spool/superlance")
+      expect((yield* mem(["-a", "1GB", "--spool", "/var/spool/superlance"])).spool).toBe("/var/spool/superlance")
+      expect((yield* batch(["-t", "a@b", "-f", "c@d", "--spool", "/var/spool/superlance"])).spool).toBe("/var/spool/superlance")
+      expect((yield* crash(["-a"])).spool).toBeUndefined()
+      expect(yield* message(crash(["--spool", " "]))).toMatch(/^--spool: " " is not/)
+    }))
+})

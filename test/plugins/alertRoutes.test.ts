@@ -6,7 +6,7 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Duration, Effect, Either, Layer, Stream, TestClock } from "effect"
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Delivery from "../../src/alerts/Delivery.js"
@@ -23,6 +23,7 @@ import { LogTail } from "../../src/services/LogTail.js"
 import { Routes } from "../../src/alerts/Routes.js"
 import { SupervisorTest } from "../../src/supervisor/SupervisorTest.js"
 import { processState } from "../support/envelope.js"
+import { readSpool } from "../support/spool.js"
 
 const events = (...envelopes: ReadonlyArray<string>) =>
   frames(Stream.make(new TextEncoder().encode(envelopes.join("")))).pipe(
@@ -150,7 +151,7 @@ describe("alerts with --tail and several transports", () => {
       yield* Effect.gen(function*() {
         const handle = yield* batchListener(crashmailbatch, { ...settings, spoolFile })
         for (const event of yield* events(crash("web", 3, "app"))) yield* handle(event)
-        const stored = JSON.parse(readFileSync(spoolFile, "utf8")) as { entries: ReadonlyArray<unknown> }
+        const stored = readSpool(spoolFile)
         // Read, and written back in the current form.
         expect(stored.entries[0]).toEqual({ line: "old line from the last run" })
         expect(stored.entries[1]).toMatchObject({ event: { processname: "web", groupname: "app", pid: "3" } })
@@ -171,15 +172,17 @@ describe("alerts with --tail and several transports", () => {
       const mail = recorder()
       const hook = recorder()
       hook.setDown(true)
-      yield* Effect.gen(function*() {
+      // Stopped before the files are read: the last attempt and its writes are done then.
+      yield* Effect.scoped(Effect.gen(function*() {
         const handle = yield* batchListener(crashmailbatch, { ...settings, spoolFile })
         for (const event of yield* events(crash("web", 3, "app"))) yield* handle(event)
         yield* TestClock.adjust("1 minute")
-      }).pipe(Effect.provide(delivering([
+      })).pipe(Effect.provide(delivering([
         { name: "mail", target: "mail", send: mail.send },
         { name: "webhook", target: "webhook", send: hook.send }
       ])))
-      const stored = (file: string) => JSON.parse(readFileSync(join(dir, file), "utf8")) as { entries: ReadonlyArray<unknown> }
+      expect(mail.taken).toHaveLength(1)
+      const stored = (file: string) => readSpool(join(dir, file))
       expect(stored("crashmailbatch-x-mail.json").entries).toEqual([])
       expect(stored("crashmailbatch-x-webhook.json").entries).toHaveLength(1)
     }).pipe(Effect.provide(Layer.mergeAll(NodeFileSystem.layer, LogTail.layerNone, Logging.captureLayer([])))))

@@ -12,6 +12,8 @@ export interface DrivenListener {
   /** Writes one event and resolves with its RESULT once the next READY has come. */
   readonly send: (envelope: string) => Promise<string>
   readonly stderr: () => string
+  /** Everything written to stdout so far. */
+  readonly stdout: () => string
   /** Closes stdin and resolves with the exit code. */
   readonly close: () => Promise<number | null>
   readonly kill: (signal: NodeJS.Signals) => Promise<number | null>
@@ -48,6 +50,7 @@ export const driveListener = (args: ReadonlyArray<string>, env: Record<string, s
       return stdout.slice(from).replace(/READY\n$/, "")
     },
     stderr: () => stderr,
+    stdout: () => stdout,
     close: () => {
       child.stdin.end()
       return exited

@@ -15,6 +15,7 @@ import type { BatchConfig, BatchName } from "./options.js"
 import { type Event, ProcessState } from "../../domain/Event.js"
 import { formatTail, LogTail } from "../../services/LogTail.js"
 import * as Delivery from "../../alerts/Delivery.js"
+import type { SpoolError } from "../../alerts/Spool.js"
 import * as RateLimit from "../safety/RateLimit.js"
 import { fullName, ofEvent } from "../../domain/Process.js"
 
@@ -92,7 +93,7 @@ const alertOf = (plugin: string, subject: string | undefined, entries: ReadonlyA
 
 export const batchListener = (plugin: BatchPlugin, config: BatchSettings): Effect.Effect<
   (event: Event) => Effect.Effect<void>,
-  never,
+  SpoolError,
   Delivery.Delivery | LogTail | Scope.Scope
 > =>
   Effect.gen(function*() {

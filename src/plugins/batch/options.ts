@@ -11,13 +11,12 @@ import { fields } from "../../options/fields.js"
 import { type UsageError, usageError } from "../../options/UsageError.js"
 import { logging } from "../../options/logging.js"
 import { decodeBatchMail, type MailConfig } from "../../options/mail.js"
-import { decodeReceivers, decodeTail, type Receivers, receivers, tail } from "../../options/receivers.js"
+import { decodeReceivers, decodeSpool, decodeTail, type Receivers, receivers, spool, tail } from "../../options/receivers.js"
 import { decodeHost, decodeRateLimit, host, rateLimit } from "../../options/safety.js"
 import {
   EmailAddress,
   EmailList,
   IntervalMinutes,
-  NonBlank,
   PositiveInt,
   type Quota,
   SingleLine,
@@ -66,11 +65,7 @@ const batchTable = (subject: string) =>
       metavar: "CMD",
       description: "Send through this sendmail-like command instead of SMTP."
     },
-    spool: {
-      kind: "single",
-      metavar: "DIR",
-      description: "Keep unsent alerts in DIR too, so they survive a restart."
-    },
+    ...spool,
     "queue-limit": {
       kind: "single",
       metavar: "N",
@@ -151,7 +146,7 @@ export const decodeBatch = (plugin: BatchName, raw: Raw<BatchTable>): Effect.Eff
     const subject = yield* f.optional("subject", SingleLine)
     const tickEvent = yield* f.optional("tickEvent", TickEvent)
     const mail = fromEmail === undefined ? undefined : yield* decodeBatchMail(f, toEmail, fromEmail)
-    const spool = yield* f.optional("spool", NonBlank)
+    const spool = yield* decodeSpool(f)
     const queueLimit = yield* f.optional("queue-limit", PositiveInt)
     const tail = yield* decodeTail(f)
     const rateLimit = yield* decodeRateLimit(f)
@@ -167,7 +162,7 @@ export const decodeBatch = (plugin: BatchName, raw: Raw<BatchTable>): Effect.Eff
       }),
       tickEvent: Option.getOrElse(tickEvent, () => defaultTickEvent),
       mail,
-      spool: Option.getOrUndefined(spool),
+      spool,
       queueLimit: Option.getOrElse(queueLimit, () => defaultQueueLimit),
       receivers,
       tail,

@@ -2,6 +2,7 @@
  * crashmailbatch, fatalmailbatch and crashsms as subcommands: the same options (but for help
  * texts) and the same listener; each only says which events it takes and how a line reads.
  */
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { deliveryLayer, serve, spoolFile, tailLayer } from "../common/listen.js"
 import * as Plugin from "../common/Plugin.js"
@@ -22,7 +23,7 @@ const batch = (plugin: BatchPlugin, options: BatchTable, description: string) =>
   const listen = (config: BatchConfig) =>
     serve(
       plugin.name,
-      (env) => batchListener(plugin, { ...config, spoolFile: spoolFile(config.spool, plugin.name, env) }),
+      (env) => Effect.flatMap(spoolFile(config.spool, plugin.name, env), (file) => batchListener(plugin, { ...config, spoolFile: file })),
       () => Layer.merge(deliveryLayer(config.mail, config.receivers, config.host), tailLayer(config.tail))
     )
   return Plugin.make({ name: plugin.name, description, options, decode: (raw) => decodeBatch(plugin.name, raw), listen })

@@ -13,6 +13,7 @@ import type * as Scope from "effect/Scope"
 import * as Delivery from "../../alerts/Delivery.js"
 import type { HostStamp } from "../../alerts/hostname.js"
 import { type Receivers, Routes, routes } from "../../alerts/Routes.js"
+import * as Spool from "../../alerts/Spool.js"
 import type { MailConfig } from "../../alerts/transports/mail.js"
 import type { Event } from "../../domain/Event.js"
 import type { ProcessId } from "../../domain/Process.js"
@@ -48,16 +49,21 @@ const listenerEnv = (plugin: string): Effect.Effect<ListenerEnv, NotAListener> =
     return { serverUrl: url.value, self }
   }).pipe(Effect.catchTag("ConfigError", () => new NotAListener({ plugin })))
 
-/** A plugin's handler for one event, made once per listener (it may keep state). */
-export type MakeHandler<R> = (env: ListenerEnv) => Effect.Effect<(event: Event) => Effect.Effect<void>, never, R | Scope.Scope>
+/**
+ * A plugin's handler for one event, made once per listener (it may keep state); making it can
+ * fail (`H`, e.g. an unusable spool directory) before the first READY.
+ */
+export type MakeHandler<R, H> = (
+  env: ListenerEnv
+) => Effect.Effect<(event: Event) => Effect.Effect<void>, H, R | Scope.Scope>
 
 /** Runs a plugin's handler as supervisord's listener until stdin ends or SIGTERM. */
-export const serve = <R, E>(
+export const serve = <R, E, H>(
   plugin: string,
-  makeHandler: MakeHandler<R>,
+  makeHandler: MakeHandler<R, H>,
   services: (env: ListenerEnv) => Layer.Layer<Exclude<R, Scope.Scope>, E>,
   options?: Listener.Options
-): Effect.Effect<void, NotAListener | ProtocolError | E> =>
+): Effect.Effect<void, NotAListener | ProtocolError | E | H> =>
   Effect.gen(function*() {
     const env = yield* listenerEnv(plugin)
     yield* Effect.logDebug(`${plugin} started, supervisord at ${env.serverUrl}`)
@@ -66,9 +72,21 @@ export const serve = <R, E>(
     )
   })
 
-/** The spool file of one listener: several listeners may share a `--spool` directory. */
-export const spoolFile = (dir: string | undefined, plugin: string, env: ListenerEnv) =>
-  dir === undefined ? undefined : `${dir.replace(/\/+$/, "")}/${plugin}-${env.self?.name ?? plugin}.json`
+/**
+ * The spool file of one listener (several listeners may share a `--spool` directory); the
+ * directory is made if it is missing.
+ */
+export const spoolFile = (
+  dir: string | undefined,
+  plugin: string,
+  env: ListenerEnv
+): Effect.Effect<string | undefined, Spool.SpoolError> =>
+  dir === undefined
+    ? Effect.succeed(undefined)
+    : Spool.directory(dir).pipe(
+      Effect.as(`${dir.replace(/\/+$/, "")}/${plugin}-${env.self?.name ?? plugin}.json`),
+      Effect.provide(NodeFileSystem.layer)
+    )
 
 /** Alerts delivered through mail, webhooks and Alertmanagers, as configured (none: only logged). */
 export const deliveryLayer = (

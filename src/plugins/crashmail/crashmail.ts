@@ -18,10 +18,14 @@ import { onlyEvents } from "../../protocol/Listener.js"
 export const crashmailAccepts = onlyEvents("PROCESS_STATE_EXITED")
 
 export const crashmail = (
-  config: Pick<CrashmailConfig, "programs" | "any" | "optionalHeader"> & Partial<Pick<CrashmailConfig, "rateLimit">>
+  config:
+    & Pick<CrashmailConfig, "programs" | "any" | "optionalHeader">
+    & Partial<Pick<CrashmailConfig, "rateLimit">>
+    // Where unsent alerts are kept (`--spool`), if anywhere.
+    & { readonly spoolFile?: string | undefined }
 ) =>
   Effect.gen(function*() {
-    const alerts = yield* Delivery.alerts({ name: "crashmail" })
+    const alerts = yield* Delivery.alerts({ name: "crashmail", spoolFile: config.spoolFile })
     const logTail = yield* LogTail
     const limit = yield* RateLimit.make(config.rateLimit)
     const watches = (process: ProcessId) =>

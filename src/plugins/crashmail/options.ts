@@ -7,7 +7,7 @@ import { fields } from "../../options/fields.js"
 import type { UsageError } from "../../options/UsageError.js"
 import { logging } from "../../options/logging.js"
 import { decodeListenerMail, listenerMail, type MailConfig } from "../../options/mail.js"
-import { decodeReceivers, decodeTail, type Receivers, tail } from "../../options/receivers.js"
+import { decodeReceivers, decodeSpool, decodeTail, type Receivers, spool, tail } from "../../options/receivers.js"
 import { decodeHost, decodeRateLimit, host, rateLimit } from "../../options/safety.js"
 import type { ProgramSpec } from "../../domain/Selection.js"
 import { ProgramName, type Quota, SingleLine } from "../../options/units.js"
@@ -27,6 +27,7 @@ export const crashmailTable = {
     description: "Prefix for the mail subject."
   },
   ...listenerMail,
+  ...spool,
   ...tail,
   ...rateLimit,
   ...host,
@@ -50,6 +51,8 @@ export interface CrashmailConfig {
   readonly rateLimit?: Quota | undefined
   /** `--hostname`, `--hostname-in-subject`. */
   readonly host?: HostStamp | undefined
+  /** `--spool DIR`: the directory keeping unsent alerts across restarts. */
+  readonly spool?: string | undefined
 }
 
 export const decodeCrashmail = (raw: Raw<typeof crashmailTable>): Effect.Effect<CrashmailConfig, UsageError> =>
@@ -62,6 +65,7 @@ export const decodeCrashmail = (raw: Raw<typeof crashmailTable>): Effect.Effect<
     const tail = yield* decodeTail(f)
     const rateLimit = yield* decodeRateLimit(f)
     const host = yield* decodeHost(f)
+    const spool = yield* decodeSpool(f)
     return {
       programs,
       any: f.flag("any"),
@@ -70,6 +74,7 @@ export const decodeCrashmail = (raw: Raw<typeof crashmailTable>): Effect.Effect<
       receivers,
       tail,
       rateLimit,
-      host
+      host,
+      spool
     }
   })

@@ -1,6 +1,7 @@
 /** crashmail as `superlance crashmail`: its options, and its handler as supervisord's listener. */
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { deliveryLayer, serve, tailLayer } from "../common/listen.js"
+import { deliveryLayer, serve, spoolFile, tailLayer } from "../common/listen.js"
 import * as Plugin from "../common/Plugin.js"
 import { crashmail, crashmailAccepts } from "./crashmail.js"
 import { type CrashmailConfig, crashmailTable, decodeCrashmail } from "./options.js"
@@ -8,7 +9,7 @@ import { type CrashmailConfig, crashmailTable, decodeCrashmail } from "./options
 export const listen = (config: CrashmailConfig) =>
   serve(
     "crashmail",
-    () => crashmail(config),
+    (env) => Effect.flatMap(spoolFile(config.spool, "crashmail", env), (file) => crashmail({ ...config, spoolFile: file })),
     () => Layer.merge(deliveryLayer(config.mail, config.receivers, config.host), tailLayer(config.tail)),
     { accepts: crashmailAccepts }
   )

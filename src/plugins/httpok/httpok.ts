@@ -27,6 +27,8 @@ export type HttpokSettings =
   >
   // Absent: the original's behaviour.
   & Partial<Pick<HttpokConfig, "failures" | "grace" | "restartLimit">>
+  /** Where unsent alerts are kept (`--spool`), if anywhere. */
+  & { readonly spoolFile?: string | undefined }
 
 /** A string list as Python prints it, which the original's report does: `['a', 'b']`. */
 export const pythonList = (items: ReadonlyArray<string>): string =>
@@ -81,7 +83,7 @@ export const httpok = (config: HttpokSettings, self?: ProcessId) =>
   Effect.gen(function*() {
     const supervisor = yield* Supervisor
     const probe = yield* HttpProbe
-    const alerts = yield* Delivery.alerts({ name: "httpok" })
+    const alerts = yield* Delivery.alerts({ name: "httpok", spoolFile: config.spoolFile })
     const gcore = yield* Gcore
     const guard = yield* RestartGuard.make(config.restartLimit)
     const failures = config.failures ?? 1

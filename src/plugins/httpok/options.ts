@@ -10,7 +10,7 @@ import { fields } from "../../options/fields.js"
 import type { UsageError } from "../../options/UsageError.js"
 import { logging } from "../../options/logging.js"
 import { decodeListenerMail, listenerMail, type MailConfig } from "../../options/mail.js"
-import { decodeReceivers, type Receivers } from "../../options/receivers.js"
+import { decodeReceivers, decodeSpool, type Receivers, spool } from "../../options/receivers.js"
 import { decodeFailures, decodeGrace, decodeHost, decodeRestartLimit, host, restartSafety } from "../../options/safety.js"
 import {
   HttpUrl,
@@ -75,6 +75,7 @@ export const httpokTable = {
     metavar: "N",
     description: "Act only after N bad checks in a row (default 1)."
   },
+  ...spool,
   ...restartSafety,
   ...host,
   ...logging,
@@ -114,6 +115,8 @@ export interface HttpokConfig {
   readonly restartLimit?: Quota | undefined
   /** `--hostname`, `--hostname-in-subject`. */
   readonly host?: HostStamp | undefined
+  /** `--spool DIR`: the directory keeping unsent alerts across restarts. */
+  readonly spool?: string | undefined
 }
 
 export const defaultTimeout = Duration.seconds(10)
@@ -137,6 +140,7 @@ export const decodeHttpok = (raw: Raw<typeof httpokTable>): Effect.Effect<Httpok
     const grace = yield* decodeGrace(f)
     const restartLimit = yield* decodeRestartLimit(f)
     const host = yield* decodeHost(f)
+    const spool = yield* decodeSpool(f)
     const url = yield* f.required("url", HttpUrl, "missing URL")
     return {
       url,
@@ -156,6 +160,7 @@ export const decodeHttpok = (raw: Raw<typeof httpokTable>): Effect.Effect<Httpok
       failures,
       grace,
       restartLimit,
-      host
+      host,
+      spool
     }
   })

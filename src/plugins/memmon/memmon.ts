@@ -22,6 +22,8 @@ export type MemmonOptions =
   & Pick<MemmonConfig, "cumulative" | "programLimits" | "groupLimits" | "anyLimit" | "uptimeLimit" | "name">
   // Absent: the original's behaviour.
   & Partial<Pick<MemmonConfig, "failures" | "grace" | "restartLimit">>
+  /** Where unsent alerts are kept (`--spool`), if anywhere. */
+  & { readonly spoolFile?: string | undefined }
 
 /**
  * The limit in bytes that applies to a process, if any: the most specific one that names it
@@ -49,7 +51,7 @@ export const checkingLines = (config: MemmonOptions): ReadonlyArray<string> => {
 
 export const memmon = (config: MemmonOptions, self?: ProcessId) =>
   Effect.gen(function*() {
-    const alerts = yield* Delivery.alerts({ name: "memmon" })
+    const alerts = yield* Delivery.alerts({ name: "memmon", spoolFile: config.spoolFile })
     const supervisor = yield* Supervisor
     const memory = yield* ProcessMemory
     const limitOf = limitFor(config, self)

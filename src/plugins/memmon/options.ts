@@ -8,7 +8,7 @@ import { fields } from "../../options/fields.js"
 import type { UsageError } from "../../options/UsageError.js"
 import { logging } from "../../options/logging.js"
 import { decodeListenerMail, listenerMail, type MailConfig } from "../../options/mail.js"
-import { decodeReceivers, type Receivers } from "../../options/receivers.js"
+import { decodeReceivers, decodeSpool, type Receivers, spool } from "../../options/receivers.js"
 import { decodeFailures, decodeGrace, decodeHost, decodeRestartLimit, host, restartSafety } from "../../options/safety.js"
 import { GroupLimit, ProgramLimit, type Quota, SingleLine, Size, Uptime } from "../../options/units.js"
 
@@ -45,6 +45,7 @@ export const memmonTable = {
     metavar: "N",
     description: "Restart only after N ticks in a row over the limit (default 1)."
   },
+  ...spool,
   ...restartSafety,
   ...host,
   ...logging
@@ -75,6 +76,8 @@ export interface MemmonConfig {
   readonly restartLimit?: Quota | undefined
   /** `--hostname`, `--hostname-in-subject`. */
   readonly host?: HostStamp | undefined
+  /** `--spool DIR`: the directory keeping unsent alerts across restarts. */
+  readonly spool?: string | undefined
 }
 
 /** The original kept limits in a dict: a later `-p foo=…` replaces an earlier one. */
@@ -95,6 +98,7 @@ export const decodeMemmon = (raw: Raw<typeof memmonTable>): Effect.Effect<Memmon
     const grace = yield* decodeGrace(f)
     const restartLimit = yield* decodeRestartLimit(f)
     const host = yield* decodeHost(f)
+    const spool = yield* decodeSpool(f)
     return {
       cumulative: f.flag("cumulative"),
       programLimits: lastWins(programLimits, (l) => l.program.text),
@@ -107,6 +111,7 @@ export const decodeMemmon = (raw: Raw<typeof memmonTable>): Effect.Effect<Memmon
       failures,
       grace,
       restartLimit,
-      host
+      host,
+      spool
     }
   })
