@@ -1,6 +1,7 @@
 /**
- * The one place interactive output is written: `--help`, `--version`, usage errors, and later
- * `demo` and `test-mail`. Plugins never print; in listener mode they only log (to stderr).
+ * The one place interactive output is written: `--help`, `--version`, usage errors, `demo` and
+ * `test-mail` (these two print through Effect's Console, which this module provides). Plugins
+ * never print; in listener mode they only log (to stderr).
  */
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"

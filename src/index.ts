@@ -1,6 +1,8 @@
 /**
- * superlance as a library: the event-listener protocol, the services and their layers, and the
- * plugins, for Effect programs that write their own supervisord listeners.
+ * superlance as a library, for Effect programs that write their own supervisord listeners: the
+ * event-listener protocol (framing, typed events, the READY/RESULT loop, stdin/stdout, logging),
+ * supervisord's XML-RPC, the services with their layers, and alert delivery (routes, transports,
+ * queues). The plugins themselves are the `superlance` command's, not exported.
  */
 export * as Event from "./domain/Event.js"
 export * as Framing from "./protocol/Framing.js"

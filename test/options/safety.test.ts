@@ -1,4 +1,4 @@
-/** The operator-safety options (issue 7) on each plugin's command line, decoded as the binary does. */
+/** The operator-safety options on each plugin's command line, decoded as the binary does. */
 import { describe, expect, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"

@@ -1,9 +1,9 @@
 /**
  * The batch mailers (crashmailbatch, fatalmailbatch, crashsms; SPEC §4): one line per matching
  * event, sent together every interval. Each plugin only says which events it takes and how a
- * line reads; queueing, retries and the spool are the Outbox's. With `--tail N` each line is
+ * line reads; queueing, retries and the spool are Delivery's. With `--tail N` each line is
  * followed by the last lines of the process's log, read when the event arrives. With
- * `--rate-limit N/DURATION` (issue 7), past N lines for one process within DURATION its further
+ * `--rate-limit N/DURATION`, past N lines for one process within DURATION its further
  * lines become one `… N more from <group:name> suppressed` line in the batch.
  */
 import * as Effect from "effect/Effect"

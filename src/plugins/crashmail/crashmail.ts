@@ -1,6 +1,6 @@
 /**
  * crashmail (SPEC §4): one mail per unexpected exit of a watched process, with the last lines
- * of its log when tails are on (`--tail N`). With `--rate-limit N/DURATION` (issue 7), at most N
+ * of its log when tails are on (`--tail N`). With `--rate-limit N/DURATION`, at most N
  * mails per process within DURATION; the next one sent says how many were not.
  */
 import * as Effect from "effect/Effect"

@@ -1,22 +1,23 @@
 /**
  * httpok (SPEC §4): on a TICK, GET the URL; when the answer is bad, core-dump (with `-d`) and
  * restart the watched RUNNING processes, and mail a report in the original's words.
- * Operator safety (issue 7): act only after `--failures` bad checks in a row, leave alone a
- * process younger than `--grace`, and stop restarting one that hit the restart limit.
+ * Operator safety: act only after `--failures` bad checks in a row, leave alone a process
+ * younger than `--grace`, and stop restarting one that hit the restart limit.
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as Delivery from "../../alerts/Delivery.js"
 import type { HttpokConfig } from "./options.js"
-import { formatAsctime, formatPeriod } from "../../domain/Time.js"
+import { formatAsctime } from "../../domain/Time.js"
 import type { Event } from "../../domain/Event.js"
 import { Gcore } from "../../services/Gcore.js"
 import { HttpProbe, type ProbeError, type ProbeResponse } from "../../services/HttpProbe.js"
 import { type FullName, fullName, type Namespec, namespec, type ProcessId } from "../../domain/Process.js"
 import { type ProcessInfo, ProcessState } from "../../domain/ProcessInfo.js"
 import { Supervisor } from "../../supervisor/Supervisor.js"
+import * as Debounce from "../safety/Debounce.js"
+import * as Grace from "../safety/Grace.js"
 import * as RestartGuard from "../safety/RestartGuard.js"
 import { isSelf, selectedByAny } from "../../domain/Selection.js"
 
@@ -86,17 +87,14 @@ export const httpok = (config: HttpokSettings, self?: ProcessId) =>
     const alerts = yield* Delivery.alerts({ name: "httpok", spoolFile: config.spoolFile })
     const gcore = yield* Gcore
     const guard = yield* RestartGuard.make(config.restartLimit)
-    const failures = config.failures ?? 1
-    const grace = config.grace === undefined
-      ? undefined
-      : { seconds: Duration.toSeconds(config.grace), text: formatPeriod(config.grace) }
+    const grace = Grace.make(config.grace)
+    /** Bad checks of the URL in a row not yet acted on (`--failures`). */
+    const badChecks = Debounce.make<"url">(config.failures)
     const subject = subjectOf(config)
     // -a never includes the listener itself: stopping it halfway through a restart helps nobody.
     const watches = (p: ProcessId) => config.any ? !isSelf(self, p) : selectedByAny(config.programs, p)
     /** When the last check ended (ms); ticks queued while it ran are stale. */
     let lastCheckEnded = 0
-    /** Bad checks in a row not yet acted on (`--failures`). */
-    let badChecks = 0
 
     /** Restarts what is watched and may be; answers the report's lines after the first. */
     const act = Effect.gen(function*() {
@@ -127,11 +125,10 @@ export const httpok = (config: HttpokSettings, self?: ProcessId) =>
         Effect.gen(function*() {
           const spec = namespec(info)
           if (!isRunning(info)) return yield* write(`${spec} not in RUNNING state, NOT restarting`)
-          // supervisord's own clock on both sides: the uptime supervisorctl shows.
-          const uptime = info.now - info.start
-          if (grace !== undefined && uptime < grace.seconds) {
+          const young = Grace.spares(grace, info)
+          if (young !== undefined) {
             spared++
-            return yield* write(`${spec} is in RUNNING state but up only ${uptime}s (--grace ${grace.text}), NOT restarting`)
+            return yield* write(`${spec} is in RUNNING state but ${young}, NOT restarting`)
           }
           const verdict = yield* guard.admit(fullName(info))
           if (verdict._tag === "Hold") {
@@ -191,7 +188,7 @@ export const httpok = (config: HttpokSettings, self?: ProcessId) =>
         }
         if (!infos.right.some((info) => watches(info) && isRunning(info))) {
           // Nothing watched is up: bad checks before it went down say nothing about it once it is back.
-          badChecks = 0
+          badChecks.reset("url")
           return yield* Effect.logDebug("no watched process is RUNNING, not checking (-E)")
         }
       }
@@ -200,14 +197,17 @@ export const httpok = (config: HttpokSettings, self?: ProcessId) =>
       )
       const verdict = judge(config, result)
       if (verdict === undefined) {
-        if (badChecks > 0) yield* Effect.logInfo(`${config.url} is fine again after ${badChecks} bad check(s)`)
-        badChecks = 0
+        const bad = badChecks.count("url")
+        if (bad > 0) yield* Effect.logInfo(`${config.url} is fine again after ${bad} bad check(s)`)
+        badChecks.reset("url")
         return yield* Effect.logDebug(`${config.url} is fine`)
       }
       yield* Effect.logInfo(verdict.logLine)
-      badChecks++
-      if (badChecks < failures) {
-        return yield* Effect.logInfo(`bad check ${badChecks} of ${failures} in a row (--failures ${failures}), not acting yet`)
+      const bad = badChecks.bad("url")
+      if (bad < badChecks.required) {
+        return yield* Effect.logInfo(
+          `bad check ${bad} of ${badChecks.required} in a row (${badChecks.option}), not acting yet`
+        )
       }
       const { lines, newlyHeld, restarted, spared, tried } = yield* act
       if (newlyHeld.length > 0) yield* limitAlert(verdict.summary, newlyHeld)
@@ -215,8 +215,8 @@ export const httpok = (config: HttpokSettings, self?: ProcessId) =>
         // Still bad: the next bad check acts as soon as --grace or the restart limit lets it.
         return yield* Effect.logInfo("nothing restarted (--grace or the restart limit), no report mailed")
       }
-      const streak = failures > 1 ? [`Acted after ${badChecks} bad checks in a row (--failures ${failures})`] : []
-      badChecks = 0
+      const streak = badChecks.required > 1 ? [`Acted after ${bad} bad checks in a row (${badChecks.option})`] : []
+      badChecks.reset("url")
       yield* alerts.send({
         plugin: "httpok",
         subject: verdict.subject,

@@ -1,6 +1,6 @@
 /**
  * memmon (SPEC §4): on every TICK, sample the memory of each process that has a limit, restart
- * the ones over it, and mail. Operator safety (issue 7): restart only after `--failures` ticks
+ * the ones over it, and mail. Operator safety: restart only after `--failures` ticks
  * in a row over the limit, leave alone a process younger than `--grace`, and stop restarting one
  * that hit the restart limit.
  */
@@ -13,7 +13,9 @@ import type { Event } from "../../domain/Event.js"
 import { ProcessMemory } from "../../services/ProcessMemory.js"
 import { isStarted, type ProcessInfo } from "../../domain/ProcessInfo.js"
 import { Supervisor } from "../../supervisor/Supervisor.js"
-import { ctime, formatPeriod } from "../../domain/Time.js"
+import { ctime } from "../../domain/Time.js"
+import * as Debounce from "../safety/Debounce.js"
+import * as Grace from "../safety/Grace.js"
 import * as RestartGuard from "../safety/RestartGuard.js"
 import { type FullName, fullName, type ProcessId } from "../../domain/Process.js"
 import { isSelf, selects } from "../../domain/Selection.js"
@@ -59,12 +61,9 @@ export const memmon = (config: MemmonOptions, self?: ProcessId) =>
     const uptimeLimit = config.uptimeLimit === undefined ? undefined : Duration.toSeconds(config.uptimeLimit)
     const subject = (text: string) => config.name === undefined ? `memmon: ${text}` : `memmon [${config.name}]: ${text}`
     const guard = yield* RestartGuard.make(config.restartLimit)
-    const failures = config.failures ?? 1
-    const grace = config.grace === undefined
-      ? undefined
-      : { seconds: Duration.toSeconds(config.grace), text: formatPeriod(config.grace) }
+    const grace = Grace.make(config.grace)
     /** Ticks in a row each process has been over its limit, counted for one pid (`--failures`). */
-    const overLimit = new Map<FullName, { readonly pid: number; readonly ticks: number }>()
+    const overLimit = Debounce.make<FullName>(config.failures)
 
     const failed = (name: FullName, subjectText: string, body: string) =>
       Effect.logError(body).pipe(
@@ -139,20 +138,19 @@ export const memmon = (config: MemmonOptions, self?: ProcessId) =>
         const name = fullName(info)
         report.push(`RSS of ${name} is ${bytes}`)
         if (bytes <= limit) {
-          overLimit.delete(name)
+          overLimit.reset(name)
           continue
         }
-        const before = overLimit.get(name)
-        const ticks = before?.pid === info.pid ? before.ticks + 1 : 1
-        overLimit.set(name, { pid: info.pid, ticks })
-        if (ticks < failures) {
-          report.push(`${name} is over its limit (tick ${ticks} of ${failures} in a row, --failures ${failures}), not restarting yet`)
+        const ticks = overLimit.bad(name, info.pid)
+        if (ticks < overLimit.required) {
+          report.push(
+            `${name} is over its limit (tick ${ticks} of ${overLimit.required} in a row, ${overLimit.option}), not restarting yet`
+          )
           continue
         }
-        // supervisord's own clock on both sides: the uptime supervisorctl shows.
-        const uptime = info.now - info.start
-        if (grace !== undefined && uptime < grace.seconds) {
-          report.push(`${name} is over its limit but up only ${uptime}s (--grace ${grace.text}), not restarting yet`)
+        const young = Grace.spares(grace, info)
+        if (young !== undefined) {
+          report.push(`${name} is over its limit but ${young}, not restarting yet`)
           continue
         }
         const verdict = yield* guard.admit(name)
@@ -162,13 +160,12 @@ export const memmon = (config: MemmonOptions, self?: ProcessId) =>
           continue
         }
         if (verdict.resumed) report.push(`${name}: the restart limit has passed, restarting it again`)
-        overLimit.delete(name)
+        overLimit.reset(name)
         yield* Effect.zipRight(flush, restart(info, bytes))
       }
       yield* flush
       // A process no longer watched (stopped, gone) starts afresh when it is back.
-      const current = new Set(watched.map((w) => fullName(w.info)))
-      for (const name of [...overLimit.keys()]) if (!current.has(name)) overLimit.delete(name)
+      overLimit.keep(new Set(watched.map((w) => fullName(w.info))))
     }).pipe(
       // supervisord unreachable or the process table unreadable: the next tick tries again.
       Effect.catchAll((error) => Effect.logError(`cannot check memory this tick: ${error.message}`))
