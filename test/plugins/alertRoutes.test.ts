@@ -172,7 +172,8 @@ describe("alerts with --tail and several transports", () => {
       const mail = recorder()
       const hook = recorder()
       hook.setDown(true)
-      // Stopped before the files are read: the last attempt and its writes are done then.
+      // Stopped before the files are read: TestClock.adjust returns once the delivery fiber waits
+      // on a spool write, and closing the scope waits for the delivery under way and its writes.
       yield* Effect.scoped(Effect.gen(function*() {
         const handle = yield* batchListener(crashmailbatch, { ...settings, spoolFile })
         for (const event of yield* events(crash("web", 3, "app"))) yield* handle(event)
