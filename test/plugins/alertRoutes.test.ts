@@ -5,7 +5,7 @@
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, Either, Layer, Stream, TestClock } from "effect"
+import { Duration, Effect, Layer, TestClock } from "effect"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -14,22 +14,14 @@ import { formatAsctime } from "../../src/domain/Time.js"
 import { type BatchSettings, batchListener } from "../../src/plugins/batch/batch.js"
 import { crashmail } from "../../src/plugins/crashmail/crashmail.js"
 import { crashmailbatch } from "../../src/plugins/batch/crashmailbatch.js"
-import type { Event } from "../../src/domain/Event.js"
-import { decodeEvent } from "../../src/protocol/Payload.js"
-import { frames } from "../../src/protocol/Framing.js"
 import * as Logging from "../../src/protocol/Logging.js"
 import { type Alert, NotifyError, type Route, type Transport } from "../../src/alerts/Transport.js"
 import { LogTail } from "../../src/services/LogTail.js"
 import { Routes } from "../../src/alerts/Routes.js"
 import { SupervisorTest } from "../../src/supervisor/SupervisorTest.js"
 import { processState } from "../support/envelope.js"
+import { events } from "../support/events.js"
 import { readSpool } from "../support/spool.js"
-
-const events = (...envelopes: ReadonlyArray<string>) =>
-  frames(Stream.make(new TextEncoder().encode(envelopes.join("")))).pipe(
-    Stream.runCollect,
-    Effect.map((all) => Chunk.toReadonlyArray(all).map((frame) => Either.getOrThrow(decodeEvent(frame)) as Event))
-  )
 
 const crash = (name: string, pid: number, group = name) => processState("EXITED", { name, group, expected: 0, pid })
 

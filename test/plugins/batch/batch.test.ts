@@ -1,19 +1,17 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, Either, Layer, Stream, TestClock } from "effect"
+import { Duration, Effect, Layer, TestClock } from "effect"
 import { formatAsctime } from "../../../src/domain/Time.js"
 import { type BatchSettings, batchListener, type BatchPlugin } from "../../../src/plugins/batch/batch.js"
 import { crashmailbatch } from "../../../src/plugins/batch/crashmailbatch.js"
 import { crashsms } from "../../../src/plugins/batch/crashsms.js"
 import { fatalmailbatch } from "../../../src/plugins/batch/fatalmailbatch.js"
-import type { Event } from "../../../src/domain/Event.js"
-import { decodeEvent } from "../../../src/protocol/Payload.js"
-import { frames } from "../../../src/protocol/Framing.js"
 import * as Logging from "../../../src/protocol/Logging.js"
 import { LogTail } from "../../../src/services/LogTail.js"
 import * as Delivery from "../../../src/alerts/Delivery.js"
 import { Routes, RoutesTest } from "../../../src/alerts/Routes.js"
 import { processState } from "../../support/envelope.js"
+import { drive, events } from "../../support/events.js"
 
 
 const layer = Layer.mergeAll(
@@ -23,17 +21,10 @@ const layer = Layer.mergeAll(
 )
 const config: BatchSettings = { interval: Duration.minutes(1), subject: "Crash alert from supervisord", queueLimit: 10_000 }
 
-/** Events as supervisord would send them, decoded by the real protocol code. */
-const events = (...envelopes: ReadonlyArray<string>) =>
-  frames(Stream.make(new TextEncoder().encode(envelopes.join("")))).pipe(
-    Stream.runCollect,
-    Effect.map((all) => Chunk.toReadonlyArray(all).map((frame) => Either.getOrThrow(decodeEvent(frame))))
-  )
-
 const feed = (plugin: BatchPlugin, batch: BatchSettings, envelopes: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const handle = yield* batchListener(plugin, batch)
-    for (const event of yield* events(...envelopes)) yield* handle(event as Event)
+    yield* drive(handle, ...envelopes)
   })
 
 const exited = (name: string, expected: 0 | 1, pid: number, group = name) =>
