@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url"
 import { expect, it } from "vitest"
 import { processState } from "./support/envelope.js"
 
-const root = fileURLToPath(new URL("../../", import.meta.url))
+const root = fileURLToPath(new URL("../", import.meta.url))
 
 const example = (): string => {
   const readme = readFileSync(`${root}README.md`, "utf8")
