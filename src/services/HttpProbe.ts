@@ -2,11 +2,12 @@
  * httpok's health check: one GET of a URL, bounded in time, with a typed outcome.
  *
  * Over node:http / node:https directly rather than @effect/platform's HttpClient: node:http is
- * already loaded for supervisord's XML-RPC, node:https is loaded on the first https check, so
- * the listener's start-up pays nothing for it; and a probe needs what the client would hide
- * (a fresh connection per check, the raw error codes that say refused / DNS / TLS / reset).
+ * already loaded for supervisord's XML-RPC and node:tls for the mail transport, so the listener's
+ * start-up pays little for them; and a probe needs what the client would hide (a fresh
+ * connection per check, the raw error codes that say refused / DNS / TLS / reset).
  */
 import * as http from "node:http"
+import * as https from "node:https"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
@@ -109,11 +110,8 @@ const decodeBody = (bytes: Buffer, contentType: string | undefined): string => {
 
 type RequestFn = (url: URL, options: http.RequestOptions & { rejectUnauthorized?: boolean }) => http.ClientRequest
 
-// node:https (and with it node:tls) only once a URL needs it.
 const requestFor = (url: URL): Effect.Effect<RequestFn> =>
-  url.protocol === "https:"
-    ? Effect.map(Effect.promise(() => import("node:https")), (https) => https.request)
-    : Effect.succeed(http.request)
+  Effect.succeed(url.protocol === "https:" ? https.request : http.request)
 
 /** A GET over a connection of its own (never a kept-alive one that could hide a hung server). */
 export const nodeAttempt: Attempt = (request) =>

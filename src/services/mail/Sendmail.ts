@@ -8,6 +8,7 @@ import { spawn } from "node:child_process"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import MailComposer from "nodemailer/lib/mail-composer"
 import { type Alert, NotifyError, oneLine, type Transport } from "../Alert.js"
 import { messageFields } from "./Message.js"
 
@@ -31,8 +32,6 @@ const STDERR_LIMIT = 16 * 1024
 const compose = (config: SendmailConfig, alert: Alert) =>
   Effect.gen(function*() {
     const now = new Date(yield* Clock.currentTimeMillis)
-    // Loaded on first use: plugins that never mail do not pay for nodemailer at start-up.
-    const { default: MailComposer } = yield* Effect.promise(() => import("nodemailer/lib/mail-composer"))
     // Local MTAs expect local line endings on stdin, as the original wrote them.
     const composer = new MailComposer({ ...messageFields(alert, config, now), newline: "unix" })
     return yield* Effect.tryPromise({

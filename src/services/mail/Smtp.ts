@@ -12,7 +12,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import type { SMTPTransportOptions } from "nodemailer"
+import nodemailer, { type SMTPTransportOptions } from "nodemailer"
 import { NotifyError, type NotifyErrorReason, oneLine, type Transport } from "../Alert.js"
 import { messageFields } from "./Message.js"
 
@@ -122,8 +122,6 @@ export const make = (config: SmtpConfig, options: SmtpOptions = {}): Transport =
   return (alert) =>
     Effect.gen(function*() {
       const now = new Date(yield* Clock.currentTimeMillis)
-      // Loaded on first use: plugins that never mail do not pay for nodemailer at start-up.
-      const { default: nodemailer } = yield* Effect.promise(() => import("nodemailer"))
       const transporter = nodemailer.createTransport(transportOptions(config, timeout))
       const info = yield* Effect.tryPromise({
         try: (signal) => transporter.sendMail({ ...messageFields(alert, config, now), signal }),
