@@ -15,6 +15,7 @@ import { decodeLogFormat } from "../config/logging.js"
 import type { ConfigError } from "../config/fields.js"
 import { decodeMemmon } from "../config/memmon.js"
 import { decodeTestMail } from "../config/testMail.js"
+import * as Demo from "../demo/Demo.js"
 import { ProtocolError } from "../protocol/Framing.js"
 import * as Logging from "../protocol/Logging.js"
 import { normalize } from "./argv.js"
@@ -101,8 +102,7 @@ const testMail = Command.make(
   (raw) => decodeTestMail(raw).pipe(Effect.flatMap(runTestMail))
 ).pipe(Command.withDescription("Send one test message through the given mail, webhook or Alertmanager options."))
 
-// Loaded only when asked for: the demo brings an SMTP server along.
-const demo = Command.make("demo", {}, () => Effect.flatMap(Effect.promise(() => import("../demo/Demo.js")), (m) => m.run)).pipe(
+const demo = Command.make("demo", {}, () => Demo.run).pipe(
   Command.withDescription("Run a live demo: a real supervisord, example programs, our listeners, mail shown here.")
 )
 
