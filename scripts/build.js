@@ -1,10 +1,13 @@
-// Bundles the CLI into dist/superlance.js (one file plus lazily loaded chunks), the library entry
-// into dist/index.js with its dependencies left as imports, and the CLI's startup snapshot.
+// Bundles the CLI into dist/superlance.js (one self-contained file: a running listener never
+// loads code from disk again, so replacing dist/ under it cannot break its next alert), the
+// library entry into dist/index.js with its dependencies left as imports, and the CLI's startup
+// snapshot.
 import { build } from "esbuild"
 import { rm } from "node:fs/promises"
 import { buildSnapshot } from "./snapshot.js"
 
-// Old chunks go; the entry files are overwritten in place (never missing while a build runs).
+// Chunks of older builds go; the entry files are overwritten in place (never missing while a
+// build runs).
 await rm("dist/chunks", { recursive: true, force: true })
 
 const common = { bundle: true, platform: "node", format: "esm", target: "node20", logLevel: "warning" }
@@ -13,8 +16,6 @@ await build({
   ...common,
   entryPoints: { superlance: "src/bin.ts" },
   outdir: "dist",
-  splitting: true,
-  chunkNames: "chunks/[name]-[hash]",
   // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" }
 })

@@ -12,6 +12,7 @@ import packageJson from "../package.json" with { type: "json" }
 import { routes } from "./alerts/Routes.js"
 import { testMail as runTestMail } from "./alerts/TestMail.js"
 import { printError } from "./Console.js"
+import * as Demo from "./demo/Demo.js"
 import { normalize } from "./options/argv.js"
 import { decodeLogFormat } from "./options/logging.js"
 import { type OptionTable, toCommandConfig } from "./options/OptionTable.js"
@@ -45,8 +46,7 @@ const testMail = Command.make(
   (raw) => decodeTestMail(raw).pipe(Effect.flatMap((config) => runTestMail(routes(config.mail, config.receivers))))
 ).pipe(Command.withDescription("Send one test message through the given mail, webhook or Alertmanager options."))
 
-// Loaded only when asked for: the demo brings an SMTP server along.
-const demo = Command.make("demo", {}, () => Effect.flatMap(Effect.promise(() => import("./demo/Demo.js")), (m) => m.run)).pipe(
+const demo = Command.make("demo", {}, () => Demo.run).pipe(
   Command.withDescription("Run a live demo: a real supervisord, example programs, our listeners, mail shown here.")
 )
 

@@ -7,6 +7,9 @@ import { dirname, join } from "node:path"
 import { bundle, launcher, runCli } from "./support/cli.js"
 import { processState, tick } from "./support/envelope.js"
 import * as FakeSendmail from "./support/fakeSendmail.js"
+import { driveListener } from "./support/listener.js"
+import * as Smtp from "./support/smtp.js"
+import { waitUntil } from "./support/supervisord.js"
 
 const dir = mkdtempSync(join(tmpdir(), "launcher-"))
 const sendmail = FakeSendmail.create()
@@ -66,6 +69,26 @@ describe("the installed command (bin/superlance.js)", () => {
     const calls = Effect.runSync(sendmail.calls)
     expect(calls.map((call) => call.message.subject)).toEqual([expect.stringMatching(/^cat crashed at /)])
   })
+
+  it("from the snapshot, gives up on a mail server that never answers, and retries (its timers fire)", async () => {
+    // The greeting timeout (10 s) is the first timer such a listener sets: due long after start.
+    const smtp = await Smtp.start()
+    smtp.fail({ _tag: "Stall", at: "connect" })
+    const listener = driveListener(
+      ["-m", "ops@example.com", "--smtpHost", `127.0.0.1:${smtp.port}`, "--fromEmail", "sv@example.com"],
+      { SUPERVISOR_SERVER_URL: "unix:///nonexistent.sock" },
+      installed("crashmail")
+    )
+    try {
+      await listener.ready
+      await listener.send(processState("EXITED", { name: "cat", expected: 0, pid: 7 }))
+      await Effect.runPromise(waitUntil(() => /retrying in/.test(listener.stderr()), { timeout: 20_000 }))
+      expect(listener.stderr()).toMatch(/could not send alert \(SMTP server 127\.0\.0\.1:\d+ did not answer in time with a greeting\)/)
+    } finally {
+      listener.child.kill("SIGKILL")
+      await smtp.close()
+    }
+  }, 30_000)
 
   it("from the snapshot, reports usage errors and --version as the plain bundle does", async () => {
     const fromSnapshot = await runCli(["-p", "foo=abc"], { command: installed("memmon") })

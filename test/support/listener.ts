@@ -19,8 +19,14 @@ export interface DrivenListener {
   readonly kill: (signal: NodeJS.Signals) => Promise<number | null>
 }
 
-export const driveListener = (args: ReadonlyArray<string>, env: Record<string, string>): DrivenListener => {
-  const child = spawn(process.execPath, [bundle, ...args], { env: { ...process.env, ...env } })
+/** Runs the built bundle with `args`, or `command` (e.g. a bin link to a copy of the package). */
+export const driveListener = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+  command?: string
+): DrivenListener => {
+  const [file, argv] = command === undefined ? [process.execPath, [bundle, ...args]] : [command, args]
+  const child = spawn(file, argv, { env: { ...process.env, ...env } })
   let stdout = ""
   let stderr = ""
   let waiting: { readonly resolve: () => void; readonly count: number } | undefined

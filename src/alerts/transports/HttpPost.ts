@@ -3,7 +3,8 @@
  * attempt, bounded in time, every failure a `NotifyError` whose reason says whether trying again
  * can help. Redirects are not followed (a POST that moved is a configuration to fix).
  */
-import type * as http from "node:http"
+import * as http from "node:http"
+import * as https from "node:https"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { NotifyError, type NotifyErrorReason, oneLine, type Transport } from "../Transport.js"
@@ -134,10 +135,7 @@ export const postJson = (
   timeout: Duration.DurationInput = DEFAULT_TIMEOUT
 ): Effect.Effect<void, NotifyError> =>
   Effect.gen(function*() {
-    // node:https (and TLS with it) is loaded only by those who post to an https URL.
-    const send: Request = target.url.protocol === "https:"
-      ? (yield* Effect.promise(() => import("node:https"))).request
-      : (yield* Effect.promise(() => import("node:http"))).request
+    const send: Request = target.url.protocol === "https:" ? https.request : http.request
     const limit = Duration.decode(timeout)
     yield* request(send, target, Buffer.from(JSON.stringify(body), "utf8")).pipe(
       Effect.timeoutFail({
