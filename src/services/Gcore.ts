@@ -55,14 +55,14 @@ interface Exit {
 }
 
 /** stdout and stderr as text, together in the order written, up to the limit. */
-const collect = (process: CommandExecutor.Process) =>
-  Stream.merge(Stream.decodeText(process.stdout), Stream.decodeText(process.stderr)).pipe(
+const collect = (child: CommandExecutor.Process) =>
+  Stream.merge(Stream.decodeText(child.stdout), Stream.decodeText(child.stderr)).pipe(
     Stream.runFold("", (output, chunk) => (output.length < OUTPUT_LIMIT ? output + chunk : output))
   )
 
 /** The exit status; a process killed by a signal has none (the platform reports it as a failure). */
-const exitOf = (process: CommandExecutor.Process) =>
-  process.exitCode.pipe(
+const exitOf = (child: CommandExecutor.Process) =>
+  child.exitCode.pipe(
     Effect.map((code) => ({ code: Number(code), signal: null })),
     Effect.catchAll((error) =>
       Effect.succeed({ code: null, signal: /signal: (\w+)/.exec(error.message)?.[1] ?? null })
@@ -77,19 +77,19 @@ const exitOf = (process: CommandExecutor.Process) =>
 const run = (request: GcoreRequest, timeout: Duration.Duration) =>
   Effect.scoped(Effect.gen(function*() {
     const command = PlatformCommand.make("/bin/sh", "-c", `${request.command} "$1" "$2"`, "gcore", request.corefile, String(request.pid))
-    const process = yield* PlatformCommand.start(command).pipe(
+    const child = yield* PlatformCommand.start(command).pipe(
       Effect.mapError((error) =>
         new GcoreError({ reason: "Unavailable", output: "", message: `cannot run /bin/sh: ${error.message}` })
       )
     )
-    const finished = yield* Effect.all([collect(process), exitOf(process)], { concurrency: 2 }).pipe(
+    const finished = yield* Effect.all([collect(child), exitOf(child)], { concurrency: 2 }).pipe(
       Effect.map(([output, exit]): Exit => ({ ...exit, output })),
       Effect.mapError((error) =>
         new GcoreError({ reason: "Failed", output: "", message: `cannot read the output of gcore: ${error.message}` })
       ),
       Effect.timeoutOption(timeout)
     )
-    if (Option.isNone(finished)) yield* process.kill("SIGKILL").pipe(Effect.ignore)
+    if (Option.isNone(finished)) yield* child.kill("SIGKILL").pipe(Effect.ignore)
     return finished
   }))
 

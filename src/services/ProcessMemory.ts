@@ -209,13 +209,13 @@ export const parsePs = (output: string): Array<ProcessEntry> => {
 /** The process table from one run of `command` (rss in KiB, as `ps -axo pid=,ppid=,rss=` writes it). */
 const psTable = (command: string) =>
   Effect.scoped(Effect.gen(function*() {
-    const process = yield* PlatformCommand.start(
+    const child = yield* PlatformCommand.start(
       PlatformCommand.make(command, "-axo", "pid=,ppid=,rss=").pipe(PlatformCommand.env({ LC_ALL: "C" }))
     )
     const [stdout, stderr, code] = yield* Effect.all([
-      Stream.mkString(Stream.decodeText(process.stdout)),
-      Stream.mkString(Stream.decodeText(process.stderr)),
-      process.exitCode
+      Stream.mkString(Stream.decodeText(child.stdout)),
+      Stream.mkString(Stream.decodeText(child.stderr)),
+      child.exitCode
     ], { concurrency: 3 })
     return { stdout, stderr, code: Number(code) }
   })).pipe(
