@@ -5,6 +5,7 @@
  * logger (which writes to stdout) is replaced, not joined.
  */
 import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as HashMap from "effect/HashMap"
 import * as HashSet from "effect/HashSet"
@@ -34,11 +35,31 @@ const render = (message: unknown): string => {
 const causeText = (cause: Cause.Cause<unknown>): string | undefined =>
   Cause.isEmpty(cause) ? undefined : fold(Cause.pretty(cause))
 
-/** `2026-12-02T02:41:07Z WARN message key=value cause`; levels are Effect's labels (DEBUG, INFO, WARN, ERROR, FATAL). */
+/**
+ * The annotation naming the section of `superlance run` a line comes from: text lines start
+ * with it (`[httpok 2] …`), JSON lines carry it as `section`.
+ */
+export const SECTION = "section"
+
+/** Logs of `effect` name `section` (`superlance run`). */
+export const inSection = (section: string) => Effect.annotateLogs(SECTION, section)
+
+/**
+ * `2026-12-02T02:41:07Z WARN [section] message key=value cause`; levels are Effect's labels
+ * (DEBUG, INFO, WARN, ERROR, FATAL).
+ */
 export const formatText = ({ annotations, cause, date, logLevel, message }: Entry): string => {
-  const context = HashMap.reduce(annotations, "", (text, value, key) => `${text} ${key}=${fold(render(value))}`)
+  const context = HashMap.reduce(
+    annotations,
+    "",
+    (text, value, key) => key === SECTION ? text : `${text} ${key}=${fold(render(value))}`
+  )
+  const section = HashMap.get(annotations, SECTION)
+  const prefix = section._tag === "Some" ? `[${render(section.value)}] ` : ""
   const failure = causeText(cause)
-  return `${timestamp(date)} ${logLevel.label} ${fold(render(message))}${context}${failure === undefined ? "" : ` ${failure}`}`
+  return `${timestamp(date)} ${logLevel.label} ${prefix}${fold(render(message))}${context}${
+    failure === undefined ? "" : ` ${failure}`
+  }`
 }
 
 const RESERVED = new Set(["time", "level", "message", "cause"])

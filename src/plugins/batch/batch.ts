@@ -21,6 +21,8 @@ import { fullName, ofEvent } from "../../domain/Process.js"
 
 export interface BatchPlugin {
   readonly name: BatchName
+  /** The events whose lines it collects, by supervisord's event name. */
+  readonly events: ReadonlyArray<string>
   /** The line for an event this plugin collects, or undefined for one it ignores. */
   readonly line: (event: ProcessState, asctime: string) => string | undefined
 }

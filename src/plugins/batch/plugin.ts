@@ -3,8 +3,7 @@
  * texts) and the same listener; each only says which events it takes and how a line reads.
  */
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import { deliveryLayer, serve, spoolFile, tailLayer } from "../common/listen.js"
+import { spoolFile, tailLayer, type Unit, withShared } from "../common/listen.js"
 import * as Plugin from "../common/Plugin.js"
 import { type BatchPlugin, batchListener } from "./batch.js"
 import { crashmailbatch } from "./crashmailbatch.js"
@@ -20,13 +19,17 @@ import {
 } from "./options.js"
 
 const batch = (plugin: BatchPlugin, options: BatchTable, description: string) => {
-  const listen = (config: BatchConfig) =>
-    serve(
-      plugin.name,
-      (env) => Effect.flatMap(spoolFile(config.spool, plugin.name, env), (file) => batchListener(plugin, { ...config, spoolFile: file })),
-      () => Layer.merge(deliveryLayer(config.mail, config.receivers, config.host), tailLayer(config.tail))
-    )
-  return Plugin.make({ name: plugin.name, description, options, decode: (raw) => decodeBatch(plugin.name, raw), listen })
+  // Batches go out on their own clock (--interval), not on TICKs.
+  const unit = (config: BatchConfig): Unit => ({
+    events: plugin.events,
+    routing: config,
+    make: (start) =>
+      Effect.flatMap(
+        spoolFile(config.spool, start.name, start.env),
+        (file) => batchListener(plugin, { ...config, spoolFile: file })
+      ).pipe(withShared(start, tailLayer(config.tail)))
+  })
+  return Plugin.make({ name: plugin.name, description, options, ticks: false, decode: (raw) => decodeBatch(plugin.name, raw), unit })
 }
 
 export const crashmailbatchPlugin = batch(crashmailbatch, crashmailbatchTable, "Mail unexpected exits in batches.")

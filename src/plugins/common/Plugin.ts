@@ -1,13 +1,14 @@
 /**
  * What the command line needs of a plugin: its name and description, its option table, how the
- * parsed options decode into its config, and `listen(config)`, which runs it as supervisord's
- * listener with its own layers. The registry (plugins/registry.ts) lists them; `superlance`'s
- * command tree and the tests walk that one list.
+ * parsed options decode into its config, and the `Unit` that config makes, which runs as
+ * supervisord's listener (`listen`) or as one section of `superlance run`. The registry
+ * (plugins/registry.ts) lists them; `superlance`'s command tree and the tests walk that one list.
  */
 import type * as Effect from "effect/Effect"
 import type { UsageError } from "../../options/UsageError.js"
 import type { logging } from "../../options/logging.js"
 import type { OptionTable, Raw } from "../../options/OptionTable.js"
+import { listenUnit, type Unit } from "./listen.js"
 
 /** Every plugin's table has the logging options (`--log-format`), which the command line reads. */
 export type PluginTable = OptionTable & typeof logging
@@ -23,11 +24,17 @@ export interface Plugin<T extends PluginTable = PluginTable, C = unknown, E exte
   /** One line for `superlance --help`. */
   readonly description: string
   readonly options: T
+  /** It acts on TICKs (httpok, memmon): work that may take a while, not a reaction to one state change. */
+  readonly ticks: boolean
   // Methods rather than function properties: their parameters are checked where a plugin is
   // made (`make`), and a registry of plugins with different tables is a list of `Plugin`s.
   decode(raw: Raw<T>): Effect.Effect<C, UsageError>
+  unit(config: C): Unit
   listen(config: C): Effect.Effect<void, E>
 }
 
-/** A plugin, checked: `decode` reads exactly its table, `listen` takes what `decode` makes. */
-export const make = <T extends PluginTable, C, E extends ListenError>(plugin: Plugin<T, C, E>): Plugin<T, C, E> => plugin
+/** A plugin, checked: `decode` reads exactly its table, `unit` takes what `decode` makes; it listens as that unit. */
+export const make = <T extends PluginTable, C>(plugin: Omit<Plugin<T, C>, "listen">): Plugin<T, C> => ({
+  ...plugin,
+  listen: (config: C) => listenUnit(plugin.name, plugin.unit(config), plugin.ticks)
+})

@@ -5,6 +5,7 @@
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as Config from "effect/Config"
+import type * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -57,6 +58,67 @@ export type MakeHandler<R, H> = (
   env: ListenerEnv
 ) => Effect.Effect<(event: Event) => Effect.Effect<void>, H, R | Scope.Scope>
 
+/** Where a plugin's alerts go; plugins whose routing agrees can share one delivery service. */
+export interface Routing {
+  readonly mail?: MailConfig | undefined
+  readonly receivers?: Receivers | undefined
+  readonly host?: HostStamp | undefined
+}
+
+/** What a unit is started with by the listener that runs it. */
+export interface UnitStart {
+  readonly env: ListenerEnv
+  /** Names the unit's spool file: the plugin's name, or its section's in `superlance run`. */
+  readonly name: string
+  /**
+   * Builds a service layer once per listener: units using the same layer value share what it
+   * built (one supervisord connection for every unit of `superlance run`).
+   */
+  readonly shared: <A, E>(layer: Layer.Layer<A, E>) => Effect.Effect<Context.Context<A>, E, Scope.Scope>
+}
+
+/** How a unit fails to start, before the first READY: a configuration that cannot work. */
+export type StartError = Spool.SpoolError | SupervisorUnusable
+
+/**
+ * A plugin with its configuration decoded, ready to run: as its own listener or as one section
+ * of `superlance run`. It says which events other than TICKs it acts on (whether it acts on
+ * TICKs is the plugin's `ticks`), where its alerts go, and makes its handler.
+ */
+export interface Unit {
+  /** supervisord's names of the state events it acts on, e.g. `PROCESS_STATE_EXITED`. */
+  readonly events: ReadonlyArray<string>
+  readonly routing: Routing
+  readonly make: (start: UnitStart) => Effect.Effect<(event: Event) => Effect.Effect<void>, StartError, Delivery.Delivery | Scope.Scope>
+}
+
+/** A TICK_* event. */
+export const isTick = (eventName: string): boolean => eventName.startsWith("TICK_")
+
+/** Provides `effect` with what `layer` builds, once per listener (see `UnitStart.shared`). */
+export const withShared = <A, E>(start: UnitStart, layer: Layer.Layer<A, E>) =>
+<X, E2, R>(effect: Effect.Effect<X, E2, R>): Effect.Effect<X, E | E2, Exclude<R, A> | Scope.Scope> =>
+  Effect.flatMap(start.shared(layer), (context) => Effect.provide(effect, context))
+
+/** `UnitStart.shared` over one memo map: what one listener builds. */
+export const sharing = Effect.map(Layer.makeMemoMap, (memoMap): UnitStart["shared"] => (layer) =>
+  Effect.flatMap(Effect.scope, (scope) => Layer.buildWithMemoMap(layer, memoMap, scope)))
+
+/** The events a unit acts on: its state events, and every TICK if it `ticks`. */
+export const accepts = (unit: Unit, ticks: boolean): (eventName: string) => boolean => {
+  const events = new Set(unit.events)
+  return (eventName) => events.has(eventName) || (ticks && isTick(eventName))
+}
+
+/** Runs one unit as supervisord's listener (`superlance httpok …`): its handler before each acknowledgement. */
+export const listenUnit = (plugin: string, unit: Unit, ticks: boolean) =>
+  serve(
+    plugin,
+    (env) => Effect.flatMap(sharing, (shared) => unit.make({ env, name: plugin, shared })),
+    () => deliveryLayer(unit.routing.mail, unit.routing.receivers, unit.routing.host),
+    { accepts: accepts(unit, ticks) }
+  )
+
 /** Runs a plugin's handler as supervisord's listener until stdin ends or SIGTERM. */
 export const serve = <R, E, H>(
   plugin: string,
@@ -72,19 +134,22 @@ export const serve = <R, E, H>(
     )
   })
 
+/** `httpok 2` (a section of `superlance run`) → `httpok-2`. */
+const fileName = (name: string) => name.replace(/\s+/g, "-")
+
 /**
- * The spool file of one listener (several listeners may share a `--spool` directory); the
- * directory is made if it is missing.
+ * The spool file of one listener, or of one section of `superlance run` (several listeners may
+ * share a `--spool` directory); the directory is made if it is missing.
  */
 export const spoolFile = (
   dir: string | undefined,
-  plugin: string,
+  name: string,
   env: ListenerEnv
 ): Effect.Effect<string | undefined, Spool.SpoolError> =>
   dir === undefined
     ? Effect.succeed(undefined)
     : Spool.directory(dir).pipe(
-      Effect.as(`${dir.replace(/\/+$/, "")}/${plugin}-${env.self?.name ?? plugin}.json`),
+      Effect.as(`${dir.replace(/\/+$/, "")}/${fileName(name)}-${env.self?.name ?? fileName(name)}.json`),
       Effect.provide(NodeFileSystem.layer)
     )
 

@@ -12,10 +12,9 @@ import { formatTail, LogTail } from "../../services/LogTail.js"
 import * as RateLimit from "../safety/RateLimit.js"
 import { fullName, ofEvent, type ProcessId } from "../../domain/Process.js"
 import { selectedByAny } from "../../domain/Selection.js"
-import { onlyEvents } from "../../protocol/Listener.js"
 
 /** The only event crashmail acts on: TICKs and other states are acknowledged without waking it. */
-export const crashmailAccepts = onlyEvents("PROCESS_STATE_EXITED")
+export const crashmailEvents: ReadonlyArray<string> = ["PROCESS_STATE_EXITED"]
 
 export const crashmail = (
   config:

@@ -1,23 +1,24 @@
-/** crashmail as `superlance crashmail`: its options, and its handler as supervisord's listener. */
+/** crashmail as `superlance crashmail`: its options, and its handler as a unit of a listener. */
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import { deliveryLayer, serve, spoolFile, tailLayer } from "../common/listen.js"
+import { spoolFile, tailLayer, type Unit, withShared } from "../common/listen.js"
 import * as Plugin from "../common/Plugin.js"
-import { crashmail, crashmailAccepts } from "./crashmail.js"
+import { crashmail, crashmailEvents } from "./crashmail.js"
 import { type CrashmailConfig, crashmailTable, decodeCrashmail } from "./options.js"
 
-export const listen = (config: CrashmailConfig) =>
-  serve(
-    "crashmail",
-    (env) => Effect.flatMap(spoolFile(config.spool, "crashmail", env), (file) => crashmail({ ...config, spoolFile: file })),
-    () => Layer.merge(deliveryLayer(config.mail, config.receivers, config.host), tailLayer(config.tail)),
-    { accepts: crashmailAccepts }
-  )
+export const unit = (config: CrashmailConfig): Unit => ({
+  events: crashmailEvents,
+  routing: config,
+  make: (start) =>
+    Effect.flatMap(spoolFile(config.spool, start.name, start.env), (file) => crashmail({ ...config, spoolFile: file })).pipe(
+      withShared(start, tailLayer(config.tail))
+    )
+})
 
 export const plugin = Plugin.make({
   name: "crashmail",
   description: "Mail when a process exits unexpectedly.",
   options: crashmailTable,
+  ticks: false,
   decode: decodeCrashmail,
-  listen
+  unit
 })
