@@ -20,8 +20,9 @@ const allowed = {
   alerts: ["domain"],
   options: ["domain", "protocol", "alerts"],
   plugins: ["domain", "protocol", "supervisor", "services", "alerts", "options"],
+  run: ["domain", "protocol", "supervisor", "services", "alerts", "options", "plugins"],
   demo: ["domain", "supervisor"],
-  ".": ["domain", "protocol", "supervisor", "services", "alerts", "options", "plugins", "demo"]
+  ".": ["domain", "protocol", "supervisor", "services", "alerts", "options", "plugins", "run", "demo"]
 }
 /** Folders of src/plugins/ that every plugin may use; every other folder there is one plugin. */
 const pluginHelpers = new Set(["common", "safety"])

@@ -8,7 +8,7 @@
 import * as Args from "@effect/cli/Args"
 import type * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import type * as Option from "effect/Option"
+import * as Option from "effect/Option"
 import type * as Types from "effect/Types"
 
 export type OptionKind = "flag" | "single" | "repeated" | "positional"
@@ -136,4 +136,27 @@ export const usage = <T extends OptionTable>(command: string, table: T): string 
     }
   })
   return ["usage:", command, ...parts].join(" ")
+}
+
+/** A value as a config file gives it: a flag's boolean, a repeated option's list, another option's text. */
+export type GivenValue = boolean | string | ReadonlyArray<string>
+
+/**
+ * The raw record @effect/cli would hand back had these values been given on the command line
+ * (absent: false, none, []), so a config file decodes through the plugin's own decoder.
+ */
+export const rawOf = <T extends OptionTable>(table: T, values: ReadonlyMap<string, GivenValue>): Raw<T> => {
+  const record: Record<string, unknown> = {}
+  for (const [key, spec] of entries(table)) {
+    const value = values.get(key)
+    record[key] = spec.kind === "flag"
+      ? value === true
+      : spec.kind === "repeated"
+      ? (Array.isArray(value) ? value : [])
+      : typeof value === "string"
+      ? Option.some(value)
+      : Option.none()
+  }
+  // Built key by key from the table, each value of the shape its kind gets (RawValue).
+  return record as Raw<T>
 }

@@ -109,14 +109,14 @@ const handle = <E, R>(frame: Frame, handler: Handler<E, R>): Effect.Effect<void,
     Effect.catchAllCause((cause) =>
       Cause.isInterruptedOnly(cause)
         ? Effect.failCause(cause)
-        : Effect.logError(`${frame.header.eventname} (serial ${frame.header.serial}) failed: ${describe(cause)}`)
+        : Effect.logError(`${frame.header.eventname} (serial ${frame.header.serial}) failed: ${describeCause(cause)}`)
     ),
     Effect.orDie
   )
 }
 
 /** The failure's own message when it has one, the pretty cause otherwise (a defect is a bug). */
-const describe = (cause: Cause.Cause<unknown>): string => {
+export const describeCause = (cause: Cause.Cause<unknown>): string => {
   const failure = Cause.failureOption(cause)
   if (failure._tag === "Some") {
     const error = failure.value

@@ -51,8 +51,16 @@ describe("Logging", () => {
 
     it.effect("appends annotations as key=value", () =>
       Effect.gen(function*() {
-        const lines = yield* capture(Effect.logWarning("queue full").pipe(Effect.annotateLogs("section", "web")))
-        expect(lines).toEqual(["2026-12-02T02:41:07Z WARN queue full section=web"])
+        const lines = yield* capture(Effect.logWarning("queue full").pipe(Effect.annotateLogs("route", "web")))
+        expect(lines).toEqual(["2026-12-02T02:41:07Z WARN queue full route=web"])
+      }))
+
+    it.effect("starts with the section of superlance run the line comes from", () =>
+      Effect.gen(function*() {
+        const lines = yield* capture(
+          Effect.logWarning("queue full").pipe(Effect.annotateLogs("route", "web"), Logging.inSection("httpok 2"))
+        )
+        expect(lines).toEqual(["2026-12-02T02:41:07Z WARN [httpok 2] queue full route=web"])
       }))
 
     it.effect("takes its time from the Clock", () =>
