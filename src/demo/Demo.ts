@@ -45,9 +45,32 @@ const tempDir = Effect.acquireRelease(
 /** How our listeners are started: the same node and the same superlance as this demo. */
 const superlance = (): string => `${process.execPath} ${realpathSync(process.argv[1] ?? "superlance")}`
 
-const config = (dir: string, mailPort: number, webPort: number): string => {
-  const self = superlance()
-  const mail = `--smtpHost 127.0.0.1:${mailPort} --fromEmail superlance@demo.local`
+/** The one listener's config file: every plugin of the demo as a section of `superlance run`. */
+const runConfig = (mailPort: number, webPort: number): string =>
+  `# shared by every section whose plugin has these options
+email = "ops@demo.local"
+fromEmail = "superlance@demo.local"
+smtpHost = "127.0.0.1:${mailPort}"
+
+[crashmail]
+program = ["crasher"]
+
+[crashmailbatch]
+toEmail = "ops@demo.local"
+interval = 0.5
+
+[httpok]
+url = "http://127.0.0.1:${webPort}/"
+program = ["web"]
+timeout = 2
+tick = "TICK_5"
+
+[memmon]
+program = ["hog=100MB"]
+tick = "TICK_5"
+`
+
+const config = (dir: string, webPort: number): string => {
   const program = (name: string, command: string, extra: ReadonlyArray<string> = []) => [
     `[program:${name}]`,
     `command=${command}`,
@@ -56,12 +79,6 @@ const config = (dir: string, mailPort: number, webPort: number): string => {
     `stdout_logfile=${join(dir, `${name}.log`)}`,
     "redirect_stderr=true",
     ...extra
-  ]
-  const listener = (name: string, args: string, events: string) => [
-    `[eventlistener:${name}]`,
-    `command=${self} ${args}`,
-    `events=${events}`,
-    `stderr_logfile=${join(dir, `${name}.log`)}`
   ]
   const sections = [
     ["[unix_http_server]", `file=${join(dir, "supervisor.sock")}`],
@@ -76,14 +93,13 @@ const config = (dir: string, mailPort: number, webPort: number): string => {
     program("crasher", `${process.execPath} ${join(dir, "crasher.js")}`),
     program("web", `${process.execPath} ${join(dir, "web.js")}`, [`environment=PORT="${webPort}",HEALTHY_SECONDS="20"`]),
     program("hog", `${process.execPath} ${join(dir, "hog.js")}`),
-    listener("crashmail", `crashmail -p crasher -m ops@demo.local ${mail}`, "PROCESS_STATE_EXITED"),
-    listener(
-      "crashmailbatch",
-      `crashmailbatch --toEmail ops@demo.local --fromEmail superlance@demo.local --smtpHost 127.0.0.1:${mailPort} --interval 0.5`,
-      "PROCESS_STATE,TICK_60"
-    ),
-    listener("httpok", `httpok -p web -t 2 -m ops@demo.local ${mail} http://127.0.0.1:${webPort}/`, "TICK_5"),
-    listener("memmon", `memmon -p hog=100MB -m ops@demo.local ${mail}`, "TICK_5")
+    // One listener for every check (what `superlance run --check` prints for the file).
+    [
+      "[eventlistener:superlance]",
+      `command=${superlance()} run ${join(dir, "superlance.toml")}`,
+      "events=PROCESS_STATE_EXITED,TICK_5",
+      `stderr_logfile=${join(dir, "superlance.log")}`
+    ]
   ]
   return sections.map((lines) => lines.join("\n")).join("\n\n") + "\n"
 }
@@ -168,14 +184,16 @@ export const run: Effect.Effect<void, DemoError> = Effect.scoped(
       writeFileSync(join(dir, "crasher.js"), Programs.crasher)
       writeFileSync(join(dir, "web.js"), Programs.web)
       writeFileSync(join(dir, "hog.js"), Programs.hog)
-      writeFileSync(confPath, config(dir, sink.port, webPort))
+      writeFileSync(join(dir, "superlance.toml"), runConfig(sink.port, webPort))
+      writeFileSync(confPath, config(dir, webPort))
     })
     yield* print([
       `superlance demo: a real supervisord in ${dir}, mail to a local SMTP server on port ${sink.port}.`,
       "  crasher  exits with an error every 10 s     → crashmail mails each crash, crashmailbatch every 30 s",
       `  web      answers http://127.0.0.1:${webPort}/ for 20 s, then hangs → httpok restarts it`,
       "  hog      grows by 4 MB a second           → memmon restarts it past 100 MB",
-      "Listener logs are in that directory. Ctrl-C stops everything.",
+      "One listener runs every check (superlance run superlance.toml); its log is superlance.log in that directory.",
+      "Ctrl-C stops everything.",
       ""
     ].join("\n"))
     yield* runSupervisord(supervisordCommand, confPath)

@@ -112,7 +112,7 @@ program = ["crasher"]
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
   })
 
-  const mailsAbout = (subject: RegExp) => smtp.messages().filter((m) => subject.test(m.subject))
+  const mailsAbout = (subject: RegExp) => smtp.messages().filter((m) => subject.test(m.subject ?? ""))
   const waitForMail = (subject: RegExp, timeout: number) =>
     run(waitUntil(() => mailsAbout(subject).length > 0, { timeout, interval: 50, message: `a mail about ${subject}` }))
   const log = () => run(supervisor.readLog("superlance", "stderr"))
