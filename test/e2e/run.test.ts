@@ -12,6 +12,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { bundle, runCli } from "../support/cli.js"
+import * as HttpFixture from "../support/http.js"
 import * as Smtp from "../support/smtp.js"
 import { freePort, startSupervisord, type StartedSupervisord, waitUntil } from "../support/supervisord.js"
 
@@ -53,6 +54,7 @@ describe("superlance run under a real supervisord", () => {
   let supervisor: StartedSupervisord
   let smtp: Awaited<ReturnType<typeof Smtp.start>>
   let slow: Awaited<ReturnType<typeof slowServer>>
+  let heartbeat: Awaited<ReturnType<typeof HttpFixture.start>>
   let dir: string
   let configPath: string
   let webUrl: string
@@ -60,6 +62,7 @@ describe("superlance run under a real supervisord", () => {
   beforeAll(async () => {
     smtp = await Smtp.start()
     slow = await slowServer()
+    heartbeat = await HttpFixture.start()
     const webPort = await run(freePort)
     webUrl = `http://127.0.0.1:${webPort}/health`
     dir = mkdtempSync(join(tmpdir(), "superlance-run-"))
@@ -71,6 +74,8 @@ email = "ops@example.com"
 fromEmail = "superlance@example.com"
 smtpHost = "127.0.0.1:${smtp.port}"
 spool = "${join(dir, "spool")}"
+# process-wide: once a minute on a TICK
+heartbeat = "${heartbeat.url("/ping")}"
 
 [[httpok]]
 url = "${webUrl}"
@@ -108,6 +113,7 @@ program = ["crasher"]
   afterAll(async () => {
     await supervisor?.stop()
     await slow?.close()
+    await heartbeat?.close()
     await smtp?.close()
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
   })
@@ -155,6 +161,9 @@ program = ["crasher"]
     expect(rss).toBeGreaterThan(60 * MB)
     // Every mail went through the one SMTP server, from the shared fromEmail.
     expect(new Set(smtp.messages().map((m) => m.envelopeFrom))).toEqual(new Set(["superlance@example.com"]))
+
+    // One heartbeat for the listener: the first TICK sent it, the next ones within a minute did not.
+    expect(heartbeat.requests().map((r) => r.path)).toEqual(["/ping"])
 
     // Log lines and spool files name their section.
     const lines = await log()
