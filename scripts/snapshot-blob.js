@@ -9,6 +9,7 @@
 //                                  the `node` it finds is another file (or newer than the blob)
 //
 // It never fails an install: without a snapshot the commands start from the plain bundle, slower.
+// By hand: `node scripts/snapshot-blob.js` in the installed package.
 import { spawnSync } from "node:child_process"
 import { existsSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync } from "node:fs"
 import { fileURLToPath } from "node:url"
@@ -56,12 +57,19 @@ export const buildSnapshotBlob = ({ quiet = false } = {}) => {
   return true
 }
 
-// As the package's postinstall. In a clone (sources present) `npm run build`, which `npm ci` runs
-// after this, makes the snapshot from a fresh bundle: nothing to do here.
-if (process.argv[1] === fileURLToPath(import.meta.url) && !existsSync(`${root}src`)) {
-  try {
-    buildSnapshotBlob({ quiet: true })
-  } catch {
-    // The plain bundle it is.
+// As the package's postinstall, silently: npm would fail the install on an error, and the
+// commands work without a snapshot. By hand (after a node upgrade), it says why when it fails.
+// In a clone (sources present) `npm run build`, which `npm ci` runs after this, makes the snapshot
+// from a fresh bundle.
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const quiet = process.env.npm_lifecycle_event === "postinstall"
+  if (existsSync(`${root}src`)) {
+    if (!quiet) process.stderr.write("in a clone, `npm run build` makes the startup snapshot\n")
+  } else {
+    try {
+      if (!buildSnapshotBlob({ quiet }) && !quiet) process.exitCode = 1
+    } catch (error) {
+      if (!quiet) throw error
+    }
   }
 }
