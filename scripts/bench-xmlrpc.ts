@@ -6,7 +6,7 @@
  */
 import { SaxesParser } from "saxes"
 import { decodeMethodResponse } from "../src/supervisor/XmlRpc.js"
-import { pythonStyleProcessList } from "../test/supervisor/pythonStyle.js"
+import { pythonStyleProcessList } from "../test/support/pythonStyle.js"
 
 const measure = (label: string, iterations: number, run: () => void) => {
   for (let i = 0; i < 200; i++) run() // warm-up

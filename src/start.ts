@@ -12,8 +12,8 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Random from "effect/Random"
 import { basename } from "node:path"
-import { EXIT_FAILURE, main } from "./cli/Cli.js"
-import * as Console from "./cli/Console.js"
+import { EXIT_FAILURE, main } from "./Cli.js"
+import * as Console from "./Console.js"
 import * as Logging from "./protocol/Logging.js"
 
 const platform = Layer.mergeAll(

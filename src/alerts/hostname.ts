@@ -3,8 +3,8 @@
  * end of its body and, when asked, in front of its subject. Without the option alerts are left
  * exactly as the original wrote them (operators' mail filters match them).
  */
-import type { Alert } from "../services/Alert.js"
-import type { Route } from "../services/Notifier.js"
+import type { Alert } from "../domain/Alert.js"
+import type { Route } from "./Transport.js"
 
 export interface HostStamp {
   /** As given, or the system's host name for `--hostname auto`. */

@@ -3,18 +3,24 @@
  * mailing an embedded SMTP server; the terminal shows process changes and each alert live.
  * Ctrl-C stops supervisord (and so every program and listener) and removes the temp dir.
  */
-import { type ChildProcess, spawn } from "node:child_process"
+import * as NodeCommandExecutor from "@effect/platform-node/NodeCommandExecutor"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as PlatformCommand from "@effect/platform/Command"
 import { accessSync, constants, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { delimiter, join } from "node:path"
+import * as Console from "effect/Console"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Runtime from "effect/Runtime"
+import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
-import { formatAsctime } from "../alerts/asctime.js"
-import { print } from "../cli/Console.js"
-import { fullName, type ProcessInfo } from "../supervisor/ProcessInfo.js"
+import * as Stream from "effect/Stream"
+import { formatAsctime } from "../domain/Time.js"
+import { fullName } from "../domain/Process.js"
+import type { ProcessInfo } from "../domain/ProcessInfo.js"
 import * as Supervisor from "../supervisor/Supervisor.js"
 import * as MailSink from "./MailSink.js"
 import * as Programs from "./programs.js"
@@ -92,19 +98,21 @@ const freePort = Effect.async<number>((resume) => {
 
 /** supervisord for the life of the scope; closing it stops supervisord and all it started. */
 const runSupervisord = (command: string, confPath: string) =>
-  Effect.acquireRelease(
-    Effect.sync(() => spawn(command, ["-n", "-c", confPath], { stdio: "ignore" })),
-    (child: ChildProcess) =>
-      Effect.async<void>((resume) => {
-        if (child.exitCode !== null) return resume(Effect.void)
-        const force = setTimeout(() => child.kill("SIGKILL"), 15_000)
-        child.once("exit", () => {
-          clearTimeout(force)
-          resume(Effect.void)
-        })
-        child.kill("SIGTERM")
-      })
-  )
+  Effect.gen(function*() {
+    const supervisord = yield* PlatformCommand.start(PlatformCommand.make(command, "-n", "-c", confPath)).pipe(
+      Effect.mapError((error) => new DemoError({ message: `cannot start supervisord: ${error.message}` }))
+    )
+    // It logs to its log file; whatever it prints is drained, so a full pipe never blocks it.
+    yield* Effect.forkScoped(Stream.runDrain(Stream.merge(supervisord.stdout, supervisord.stderr)))
+    // Runs before the platform's own release: SIGTERM, and SIGKILL if it has not stopped in 15 s.
+    yield* Effect.addFinalizer(() =>
+      supervisord.kill("SIGTERM").pipe(
+        Effect.timeout(Duration.seconds(15)),
+        Effect.catchAll(() => supervisord.kill("SIGKILL")),
+        Effect.ignore
+      )
+    )
+  })
 
 const time = () => formatAsctime(Date.now()).slice(11, 19)
 
@@ -129,13 +137,16 @@ const watchProcesses = (supervisor: Supervisor.SupervisorService) =>
     )
   })
 
+/** The demo prints through Effect's Console, which the CLI's console module provides. */
+const print = (text: string): Effect.Effect<void> => Console.log(text)
+
 const showMail = (mail: MailSink.ReceivedMail) =>
-  Effect.runSync(print(
+  print(
     [
       `${time()}  ✉  to ${mail.to.join(", ")}: ${mail.subject}`,
       ...mail.text.split("\n").map((line) => `           ${line}`)
     ].join("\n")
-  ))
+  )
 
 export const run: Effect.Effect<void, DemoError> = Effect.scoped(
   Effect.gen(function*() {
@@ -146,7 +157,9 @@ export const run: Effect.Effect<void, DemoError> = Effect.scoped(
       })
     }
     const dir = yield* tempDir
-    const sink = yield* MailSink.make(showMail).pipe(
+    // The SMTP server calls back outside any fiber: print with this fiber's services (its Console).
+    const runtime = yield* Effect.runtime<never>()
+    const sink = yield* MailSink.make((mail) => Runtime.runSync(runtime)(showMail(mail))).pipe(
       Effect.mapError((error) => new DemoError({ message: error.message }))
     )
     const webPort = yield* freePort
@@ -174,5 +187,8 @@ export const run: Effect.Effect<void, DemoError> = Effect.scoped(
       Effect.mapError((error) => new DemoError({ message: `supervisord did not start: ${error.message}` }))
     )
     yield* watchProcesses(supervisor)
-  }).pipe(Effect.onInterrupt(() => print("\nstopping supervisord and the demo programs…")))
+  }).pipe(
+    Effect.onInterrupt(() => print("\nstopping supervisord and the demo programs…")),
+    Effect.provide(Layer.provide(NodeCommandExecutor.layer, NodeFileSystem.layer))
+  )
 )

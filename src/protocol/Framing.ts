@@ -6,7 +6,7 @@ import * as Data from "effect/Data"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
-import { formatParseError } from "../internal/parseError.js"
+import { formatParseError } from "./parseError.js"
 
 /** The longest header line we accept; supervisord's are a few hundred bytes. */
 export const MAX_HEADER_LENGTH = 64 * 1024
@@ -190,22 +190,70 @@ export class FrameDecoder {
   }
 }
 
-/** Turns the raw bytes supervisord writes to a listener's stdin into frames. */
+/**
+ * What the listener loop reads with (Listener.run): input goes in with `consume` as it arrives,
+ * accepted frames come out with `take`. An event `skip` picks is passed over undecoded and
+ * `onSkipped` is called for it right there, in plain code: the listener acknowledges it without
+ * waking a fiber.
+ */
+export class FrameReader {
+  private readonly decoder = new FrameDecoder()
+  /** The next frame (or the error that ends the stream), decoded while consuming input. */
+  private pending: Frame | ProtocolError | undefined = undefined
+
+  constructor(
+    private readonly skip?: ((eventName: string) => boolean) | undefined,
+    private readonly onSkipped?: (() => void) | undefined
+  ) {}
+
+  /** Takes a chunk of input; true when a frame (or an error) is ready for `take`. */
+  consume(input: Uint8Array | string): boolean {
+    this.decoder.push(input)
+    this.pending = this.nextAccepted()
+    return this.pending !== undefined
+  }
+
+  /** The next accepted frame, the error that puts the stream out of step, or undefined for more input. */
+  take(): Frame | ProtocolError | undefined {
+    const next = this.pending ?? this.nextAccepted()
+    this.pending = undefined
+    return next
+  }
+
+  /** At the end of input: an error when it ended inside an event. */
+  end(): ProtocolError | undefined {
+    return this.decoder.end()
+  }
+
+  // Plain code on purpose: it runs as input arrives, for every event.
+  private nextAccepted(): Frame | ProtocolError | undefined {
+    for (;;) {
+      const next = this.decoder.next(this.skip)
+      if (next !== "skipped") return next
+      this.onSkipped?.()
+    }
+  }
+}
+
+/**
+ * Turns the raw bytes supervisord writes to a listener's stdin into frames, for Effect programs
+ * that want a Stream: read by the listener loop's own FrameReader, so they decode as it does.
+ * Frames before a bad header come out before the stream fails.
+ */
 export const frames = <E, R>(input: Stream.Stream<Uint8Array, E, R>): Stream.Stream<Frame, E | ProtocolError, R> =>
   Stream.suspend(() => {
-    const decoder = new FrameDecoder()
+    const reader = new FrameReader()
     const leftover = Stream.suspend(() => {
-      const error = decoder.end()
+      const error = reader.end()
       return error === undefined ? Stream.empty : Stream.fail(error)
     })
     return input.pipe(
-      // Frames before a bad header are still handled (and acknowledged) before the stream fails.
       Stream.flatMap((bytes) => {
-        decoder.push(bytes)
+        reader.consume(bytes)
         const complete: Array<Frame> = []
-        for (let next = decoder.next(); next !== undefined; next = decoder.next()) {
+        for (let next = reader.take(); next !== undefined; next = reader.take()) {
           if (next instanceof ProtocolError) return Stream.concat(Stream.fromIterable(complete), Stream.fail(next))
-          if (next !== "skipped") complete.push(next)
+          complete.push(next)
         }
         return Stream.fromIterable(complete)
       }),

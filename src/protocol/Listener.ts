@@ -6,9 +6,10 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
-import { decodeEvent, type Event } from "./Event.js"
-import { type Frame, FrameDecoder, ProtocolError } from "./Framing.js"
+import type { Event } from "../domain/Event.js"
+import { type Frame, FrameReader, ProtocolError } from "./Framing.js"
 import { ListenerIO } from "./ListenerIO.js"
+import { decodeEvent } from "./Payload.js"
 
 export const READY = "READY\n"
 export const OK = "RESULT 2\nOK"
@@ -53,39 +54,26 @@ export const run = <E, R>(
   handler: Handler<E, R>,
   options?: Options
 ): Effect.Effect<void, ProtocolError, R | ListenerIO> =>
-  Effect.gen(function*() {
+  Effect.scoped(Effect.gen(function*() {
     const io = yield* ListenerIO
     const accepts = options?.accepts
-    const decoder = new FrameDecoder()
     const acknowledge = io.write(ACK)
-    /** The next event for the handler, or the error that ends the stream, once decoded. */
-    let pending: Frame | ProtocolError | undefined
+    // Events the handler does not take are acknowledged as they are read, in plain code.
+    const reader = new FrameReader(
+      accepts === undefined ? undefined : (eventName) => !accepts(eventName),
+      () => io.unsafeWrite(ACK)
+    )
+    const consume = (input: Uint8Array | string) => reader.consume(input)
     let stopping = false
     let handling = false
-
-    const skip = accepts === undefined ? undefined : (eventName: string) => !accepts(eventName)
-    // Plain code on purpose: it runs as input arrives, for every event.
-    const nextAccepted = (): Frame | ProtocolError | undefined => {
-      for (;;) {
-        const next = decoder.next(skip)
-        if (next !== "skipped") return next
-        io.unsafeWrite(ACK)
-      }
-    }
-    const consume = (input: Uint8Array | string): boolean => {
-      decoder.push(input)
-      pending = nextAccepted()
-      return pending !== undefined
-    }
 
     const worker = Effect.gen(function*() {
       yield* io.write(READY)
       while (!stopping) {
-        const next = pending ?? nextAccepted()
-        pending = undefined
+        const next = reader.take()
         if (next === undefined) {
           if (yield* io.read(consume)) continue
-          const error = decoder.end()
+          const error = reader.end()
           return error === undefined ? undefined : yield* Effect.fail(error)
         }
         if (next instanceof ProtocolError) return yield* Effect.fail(next)
@@ -96,7 +84,9 @@ export const run = <E, R>(
       }
     })
 
-    const fiber = yield* Effect.forkDaemon(worker)
+    // In a scope of its own, not the caller's fiber: interrupting the caller must not cut an
+    // event short, the grace below decides; the scope ends the worker whatever happens.
+    const fiber = yield* Effect.forkScoped(worker)
     yield* Fiber.join(fiber).pipe(
       Effect.onInterrupt(() => {
         stopping = true
@@ -110,7 +100,7 @@ export const run = <E, R>(
         )
       })
     )
-  })
+  }))
 
 const handle = <E, R>(frame: Frame, handler: Handler<E, R>): Effect.Effect<void, never, R> => {
   const event = decodeEvent(frame)

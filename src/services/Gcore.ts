@@ -4,13 +4,18 @@
  * operator's, run by `/bin/sh -c` as the original's popen did, with the core file and the pid
  * as its last two arguments (passed as positional parameters, so no name needs shell quoting).
  */
-import { spawn } from "node:child_process"
+import * as NodeCommandExecutor from "@effect/platform-node/NodeCommandExecutor"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as PlatformCommand from "@effect/platform/Command"
+import * as CommandExecutor from "@effect/platform/CommandExecutor"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
+import * as Stream from "effect/Stream"
 
 export interface GcoreRequest {
   /** A shell command line that takes a file name and a pid, e.g. `/usr/bin/gcore -o`. */
@@ -45,55 +50,73 @@ const OUTPUT_LIMIT = 64 * 1024
 
 interface Exit {
   readonly code: number | null
-  readonly signal: NodeJS.Signals | null
+  readonly signal: string | null
   readonly output: string
 }
 
-const run = (request: GcoreRequest) =>
-  Effect.async<Exit, GcoreError>((resume) => {
-    // Its own process group, so that stopping it reaches gdb too, not just the shell.
-    const argv = ["-c", `${request.command} "$1" "$2"`, "gcore", request.corefile, String(request.pid)]
-    const child = spawn("/bin/sh", argv, { stdio: ["ignore", "pipe", "pipe"], detached: true })
-    let output = ""
-    const collect = (chunk: string) => {
-      if (output.length < OUTPUT_LIMIT) output += chunk
-    }
-    child.stdout.setEncoding("utf8").on("data", collect)
-    child.stderr.setEncoding("utf8").on("data", collect)
-    child.on("error", (error) => {
-      const message = `cannot run /bin/sh: ${error.message}`
-      resume(Effect.fail(new GcoreError({ reason: "Unavailable", output, message })))
-    })
-    child.on("close", (code, signal) => resume(Effect.succeed({ code, signal, output })))
-    return Effect.sync(() => {
-      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
-      try {
-        process.kill(-child.pid, "SIGKILL")
-      } catch {
-        child.kill("SIGKILL") // the group is gone already; the shell may still be there
-      }
-    })
-  })
+/** stdout and stderr as text, together in the order written, up to the limit. */
+const collect = (child: CommandExecutor.Process) =>
+  Stream.merge(Stream.decodeText(child.stdout), Stream.decodeText(child.stderr)).pipe(
+    Stream.runFold("", (output, chunk) => (output.length < OUTPUT_LIMIT ? output + chunk : output))
+  )
+
+/** The exit status; a process killed by a signal has none (the platform reports it as a failure). */
+const exitOf = (child: CommandExecutor.Process) =>
+  child.exitCode.pipe(
+    Effect.map((code) => ({ code: Number(code), signal: null })),
+    Effect.catchAll((error) =>
+      Effect.succeed({ code: null, signal: /signal: (\w+)/.exec(error.message)?.[1] ?? null })
+    )
+  )
+
+/**
+ * Runs the request, or answers None when it has not finished within `timeout`: then the command
+ * and everything it started are killed (it runs in its own process group, so that reaches gdb
+ * too, not just the shell).
+ */
+const run = (request: GcoreRequest, timeout: Duration.Duration) =>
+  Effect.scoped(Effect.gen(function*() {
+    const command = PlatformCommand.make("/bin/sh", "-c", `${request.command} "$1" "$2"`, "gcore", request.corefile, String(request.pid))
+    const child = yield* PlatformCommand.start(command).pipe(
+      Effect.mapError((error) =>
+        new GcoreError({ reason: "Unavailable", output: "", message: `cannot run /bin/sh: ${error.message}` })
+      )
+    )
+    const finished = yield* Effect.all([collect(child), exitOf(child)], { concurrency: 2 }).pipe(
+      Effect.map(([output, exit]): Exit => ({ ...exit, output })),
+      Effect.mapError((error) =>
+        new GcoreError({ reason: "Failed", output: "", message: `cannot read the output of gcore: ${error.message}` })
+      ),
+      Effect.timeoutOption(timeout)
+    )
+    if (Option.isNone(finished)) yield* child.kill("SIGKILL").pipe(Effect.ignore)
+    return finished
+  }))
 
 const firstLine = (text: string): string =>
   text.split(/\r?\n/).map((line) => line.trim()).find((line) => line !== "") ?? ""
 
-export const make = (options: { readonly timeout?: Duration.DurationInput } = {}): GcoreService => {
-  const timeout = Duration.decode(options.timeout ?? DEFAULT_TIMEOUT)
-  return {
-    dump: (request) =>
-      run(request).pipe(
-        Effect.timeoutFail({
-          duration: timeout,
-          onTimeout: () =>
-            new GcoreError({
-              reason: "Timeout",
-              output: "",
-              message: `gcore command (${request.command}) did not finish within ${
-                Duration.format(timeout)
-              } and was stopped`
-            })
-        }),
+export const make = (
+  options: { readonly timeout?: Duration.DurationInput } = {}
+): Effect.Effect<GcoreService, never, CommandExecutor.CommandExecutor> =>
+  Effect.map(CommandExecutor.CommandExecutor, (executor) => {
+    const timeout = Duration.decode(options.timeout ?? DEFAULT_TIMEOUT)
+    const dump = (request: GcoreRequest) =>
+      run(request, timeout).pipe(
+        Effect.provideService(CommandExecutor.CommandExecutor, executor),
+        Effect.flatMap(Option.match({
+          onNone: () =>
+            Effect.fail(
+              new GcoreError({
+                reason: "Timeout",
+                output: "",
+                message: `gcore command (${request.command}) did not finish within ${
+                  Duration.format(timeout)
+                } and was stopped`
+              })
+            ),
+          onSome: Effect.succeed
+        })),
         Effect.flatMap((exit) => {
           if (exit.code === 0) return Effect.succeed(exit.output)
           const said = firstLine(exit.output)
@@ -109,13 +132,17 @@ export const make = (options: { readonly timeout?: Duration.DurationInput } = {}
           )
         })
       )
-  }
-}
+    return { dump }
+  })
 
 export class Gcore extends Context.Tag("superlance/Gcore")<Gcore, GcoreService>() {
   static readonly make = make
 
-  static readonly layer: Layer.Layer<Gcore> = Layer.sync(Gcore, () => make())
+  /** Runs gcore as a child process of this one. */
+  static readonly layer: Layer.Layer<Gcore> = Layer.effect(Gcore, make()).pipe(
+    Layer.provide(NodeCommandExecutor.layer),
+    Layer.provide(NodeFileSystem.layer)
+  )
 
   /** Records requests and answers `output` (or fails with `error`) without running anything. */
   static readonly layerTest: Layer.Layer<Gcore | GcoreTest> = Layer.effectContext(

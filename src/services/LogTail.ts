@@ -23,6 +23,9 @@ export type TailResult = Data.TaggedEnum<{
 }>
 export const TailResult = Data.taggedEnum<TailResult>()
 
+/** Reading the tail took longer than allowed; reported in the alert, never failing it. */
+export class LogTailTimeout extends Data.TaggedError("LogTailTimeout")<{ readonly message: string }> {}
+
 export interface LogTailOptions {
   /** How many lines (at least 1). */
   readonly lines: number
@@ -96,7 +99,7 @@ export class LogTail extends Context.Tag("superlance/LogTail")<LogTail, {
         }).pipe(
           Effect.timeoutFail({
             duration: timeout,
-            onTimeout: () => ({ message: `supervisord did not answer within ${Duration.format(timeout)}` })
+            onTimeout: () => new LogTailTimeout({ message: `supervisord did not answer within ${Duration.format(timeout)}` })
           }),
           Effect.catchAll((error) => {
             const message = `cannot read the log of ${namespec}: ${error.message}`

@@ -4,12 +4,16 @@
  * for the cumulative view one scan of every process's `stat` file to find the descendants.
  * Elsewhere one `ps -axo pid=,ppid=,rss=` per sample serves both views.
  */
-import { execFile } from "node:child_process"
+import * as NodeCommandExecutor from "@effect/platform-node/NodeCommandExecutor"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as PlatformCommand from "@effect/platform/Command"
+import * as CommandExecutor from "@effect/platform/CommandExecutor"
 import * as fs from "node:fs"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
 
 /** One row of a process table; `rss` in bytes. */
 export interface ProcessEntry {
@@ -202,30 +206,40 @@ export const parsePs = (output: string): Array<ProcessEntry> => {
   return entries
 }
 
-/** Samples with one `ps` per call; `command` is the ps program (a path, in tests). */
-export const makePs = (command = "ps"): ProcessMemoryService => {
-  const table = Effect.async<Array<ProcessEntry>, ProcessMemoryError>((resume) => {
-    const child = execFile(
-      command,
-      ["-axo", "pid=,ppid=,rss="],
-      { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: "C" } },
-      (error, stdout, stderr) => {
-        const entries = parsePs(stdout)
-        if (error !== null && entries.length === 0) {
-          const said = stderr.trim().split("\n")[0] ?? ""
-          return resume(Effect.fail(new ProcessMemoryError({ reason: "PsFailed", detail: said === "" ? error.message : said })))
-        }
-        resume(
-          entries.length === 0
-            ? Effect.fail(new ProcessMemoryError({ reason: "PsFailed", detail: "it listed no processes" }))
-            : Effect.succeed(entries)
-        )
-      }
+/** The process table from one run of `command` (rss in KiB, as `ps -axo pid=,ppid=,rss=` writes it). */
+const psTable = (command: string) =>
+  Effect.scoped(Effect.gen(function*() {
+    const child = yield* PlatformCommand.start(
+      PlatformCommand.make(command, "-axo", "pid=,ppid=,rss=").pipe(PlatformCommand.env({ LC_ALL: "C" }))
     )
-    return Effect.sync(() => child.kill())
-  })
-  return { sample: (pids, options) => Effect.map(table, (entries) => measure(entries, pids, options)) }
-}
+    const [stdout, stderr, code] = yield* Effect.all([
+      Stream.mkString(Stream.decodeText(child.stdout)),
+      Stream.mkString(Stream.decodeText(child.stderr)),
+      child.exitCode
+    ], { concurrency: 3 })
+    return { stdout, stderr, code: Number(code) }
+  })).pipe(
+    Effect.mapError((error) => new ProcessMemoryError({ reason: "PsFailed", detail: error.message })),
+    Effect.flatMap(({ code, stderr, stdout }) => {
+      const entries = parsePs(stdout)
+      if (entries.length > 0) return Effect.succeed(entries)
+      const said = stderr.trim().split("\n")[0] ?? ""
+      const detail = code !== 0 ? (said === "" ? `it exited with code ${code}` : said) : "it listed no processes"
+      return Effect.fail(new ProcessMemoryError({ reason: "PsFailed", detail }))
+    })
+  )
+
+/** Samples with one `ps` per call; `command` is the ps program (a path, in tests). */
+export const makePs = (
+  command = "ps"
+): Effect.Effect<ProcessMemoryService, never, CommandExecutor.CommandExecutor> =>
+  Effect.map(CommandExecutor.CommandExecutor, (executor) => ({
+    sample: (pids, options) =>
+      psTable(command).pipe(
+        Effect.provideService(CommandExecutor.CommandExecutor, executor),
+        Effect.map((entries) => measure(entries, pids, options))
+      )
+  }))
 
 // ---------------------------------------------------------------------------
 // Service and layers
@@ -279,12 +293,20 @@ const makeTest = (initial: ReadonlyArray<TestEntry>) =>
 
 const hasProc = (): boolean => fs.existsSync("/proc/self/status")
 
+/** ps runs as a child process of this one. */
+const nodeCommands = Layer.provide(NodeCommandExecutor.layer, NodeFileSystem.layer)
+
 export class ProcessMemory extends Context.Tag("superlance/ProcessMemory")<ProcessMemory, ProcessMemoryService>() {
   /** /proc where there is one (Linux), ps elsewhere. */
-  static readonly make: Effect.Effect<ProcessMemoryService> = Effect.sync(() => (hasProc() ? makeProc() : makePs()))
-  static readonly layer: Layer.Layer<ProcessMemory> = Layer.effect(ProcessMemory, ProcessMemory.make)
+  static readonly make: Effect.Effect<ProcessMemoryService, never, CommandExecutor.CommandExecutor> = Effect.suspend(
+    () => (hasProc() ? Effect.succeed(makeProc()) : makePs())
+  )
+  static readonly layer: Layer.Layer<ProcessMemory> = Layer.effect(ProcessMemory, ProcessMemory.make).pipe(
+    Layer.provide(nodeCommands)
+  )
   static readonly layerProc = (root?: string): Layer.Layer<ProcessMemory> => Layer.succeed(ProcessMemory, makeProc(root))
-  static readonly layerPs = (command?: string): Layer.Layer<ProcessMemory> => Layer.succeed(ProcessMemory, makePs(command))
+  static readonly layerPs = (command?: string): Layer.Layer<ProcessMemory> =>
+    Layer.effect(ProcessMemory, makePs(command)).pipe(Layer.provide(nodeCommands))
   /** A scripted process table; provides `ProcessMemory` and `ProcessMemoryTest`. */
   static readonly layerTest = (table: ReadonlyArray<TestEntry> = []): Layer.Layer<ProcessMemory | ProcessMemoryTest> =>
     Layer.effectContext(makeTest(table))

@@ -16,7 +16,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import { ProcessInfo } from "./ProcessInfo.js"
+import { ProcessInfo } from "../domain/ProcessInfo.js"
 import { RpcFault, RpcTransportError, type SupervisorError } from "./SupervisorError.js"
 import { decodeMethodResponse, encodeMethodCall, type XmlRpcValue } from "./XmlRpc.js"
 

@@ -15,15 +15,8 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import {
-  isStarted,
-  namespec as namespecOf,
-  type ProcessInfo,
-  ProcessState,
-  type ProcessStateName,
-  splitNamespec,
-  stateName
-} from "./ProcessInfo.js"
+import { namespec as namespecOf, parseNamespec } from "../domain/Process.js"
+import { isStarted, type ProcessInfo, ProcessState, type ProcessStateName, stateName } from "../domain/ProcessInfo.js"
 import { type LogTail, Supervisor, type SupervisorService } from "./Supervisor.js"
 import { RpcFault, type SupervisorError } from "./SupervisorError.js"
 
@@ -135,7 +128,7 @@ const make = (initial: ReadonlyArray<TestProcess>) =>
     }
 
     const indexOf = (spec: string): number => {
-      const { group, name } = splitNamespec(spec)
+      const { group, name } = parseNamespec(spec)
       return table.findIndex((p) => p.group === group && p.name === name)
     }
     const withNow = (info: ProcessInfo, now: number): ProcessInfo => ({ ...info, now })

@@ -276,7 +276,7 @@ describe("Outbox spool file", () => {
       expect(readSpool(spoolFile)).toEqual({ entries: ["crash 1", "crash 2"], dropped: 0, lines: 3 })
     }).pipe(Effect.provide(layer)))
 
-  it.scoped("what was delivered leaves the file at once, so a restart does not send it again", () =>
+  it.effect("what was delivered leaves the file at once, so a restart does not send it again", () =>
     Effect.gen(function*() {
       const spoolFile = spoolIn()
       const received = yield* Ref.make<ReadonlyArray<string>>([])
@@ -285,10 +285,15 @@ describe("Outbox spool file", () => {
         first === "a"
           ? Ref.update(received, (all) => [...all, first]).pipe(Effect.as(1))
           : Effect.fail({ message: "connection refused" })
+      const scope = yield* Scope.make()
       const outbox = yield* Outbox.make({ name: "crashmail", entry: Schema.String, deliver, cadence: immediate, retryCap: minute, spoolFile })
+        .pipe(Scope.extend(scope))
       for (const line of ["a", "b", "c"]) yield* outbox.add(line)
       yield* TestClock.adjust("10 millis")
       expect(yield* Ref.get(received)).toEqual(["a"])
+      // The delivery fiber may still be writing that "a" went (TestClock.adjust returns once it
+      // waits on the file): stopping waits for the delivery under way and its write.
+      yield* Scope.close(scope, Exit.void)
       expect(readSpool(spoolFile).entries).toEqual(["b", "c"])
     }).pipe(Effect.provide(layer)))
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { stamp, stampRoute } from "../../src/alerts/hostname.js"
-import type { Alert, Transport } from "../../src/services/Alert.js"
+import type { Alert, Transport } from "../../src/alerts/Transport.js"
 
 const alert: Alert = {
   plugin: "crashmail",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as MailSink from "../../src/demo/MailSink.js"
-import * as Smtp from "../../src/services/mail/Smtp.js"
+import * as Smtp from "../../src/alerts/transports/Smtp.js"
 
 describe("the demo's mail sink", () => {
   it.scopedLive("receives what the SMTP transport sends, lines starting with a dot and accents included", () =>

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import * as Alertmanager from "../../src/services/Alertmanager.js"
+import * as Alertmanager from "../../src/alerts/transports/Alertmanager.js"
 import { alertmanager, binary } from "../support/alertmanager.js"
 import { processState } from "../support/envelope.js"
 import { driveListener } from "../support/listener.js"

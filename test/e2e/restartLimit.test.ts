@@ -1,5 +1,5 @@
 /**
- * httpok's restart-loop limit end to end (issue 7): the built CLI as a real supervisord's TICK_5
+ * httpok's restart-loop limit end to end: the built CLI as a real supervisord's TICK_5
  * listener, checking a URL that always answers 500. It restarts the program at the first two
  * ticks, mails one alert at the third, and then leaves the program alone. Its alerts name the
  * host (`--hostname web-03 --hostname-in-subject`).

@@ -4,7 +4,7 @@
  */
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { WebhookPayload } from "../../src/services/Webhook.js"
+import type { WebhookPayload } from "../../src/alerts/transports/Webhook.js"
 import { bundle } from "../support/cli.js"
 import * as FakeSendmail from "../support/fakeSendmail.js"
 import * as HttpFixture from "../support/http.js"

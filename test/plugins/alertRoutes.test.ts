@@ -5,30 +5,23 @@
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Duration, Effect, Either, Layer, Stream, TestClock } from "effect"
+import { Duration, Effect, Layer, TestClock } from "effect"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import * as Alerts from "../../src/alerts/Alerts.js"
-import { formatAsctime } from "../../src/alerts/asctime.js"
-import { type BatchSettings, batchListener } from "../../src/plugins/batch.js"
-import { crashmail } from "../../src/plugins/crashmail.js"
-import { crashmailbatch } from "../../src/plugins/crashmailbatch.js"
-import { decodeEvent, type Event } from "../../src/protocol/Event.js"
-import { frames } from "../../src/protocol/Framing.js"
+import * as Delivery from "../../src/alerts/Delivery.js"
+import { formatAsctime } from "../../src/domain/Time.js"
+import { type BatchSettings, batchListener } from "../../src/plugins/batch/batch.js"
+import { crashmail } from "../../src/plugins/crashmail/crashmail.js"
+import { crashmailbatch } from "../../src/plugins/batch/crashmailbatch.js"
 import * as Logging from "../../src/protocol/Logging.js"
-import { type Alert, NotifyError, type Transport } from "../../src/services/Alert.js"
+import { type Alert, NotifyError, type Route, type Transport } from "../../src/alerts/Transport.js"
 import { LogTail } from "../../src/services/LogTail.js"
-import { Notifier } from "../../src/services/Notifier.js"
+import { Routes } from "../../src/alerts/Routes.js"
 import { SupervisorTest } from "../../src/supervisor/SupervisorTest.js"
 import { processState } from "../support/envelope.js"
+import { events } from "../support/events.js"
 import { readSpool } from "../support/spool.js"
-
-const events = (...envelopes: ReadonlyArray<string>) =>
-  frames(Stream.make(new TextEncoder().encode(envelopes.join("")))).pipe(
-    Stream.runCollect,
-    Effect.map((all) => Chunk.toReadonlyArray(all).map((frame) => Either.getOrThrow(decodeEvent(frame)) as Event))
-  )
 
 const crash = (name: string, pid: number, group = name) => processState("EXITED", { name, group, expected: 0, pid })
 
@@ -54,6 +47,10 @@ const recorder = () => {
   }
 }
 
+/** Delivery through these routes, spool files on the real file system. */
+const delivering = (routes: ReadonlyArray<Route>) =>
+  Delivery.layer.pipe(Layer.provide(Layer.merge(Routes.layer(routes), NodeFileSystem.layer)))
+
 const tailing = (lines: number) =>
   Layer.provideMerge(LogTail.layer({ lines }), SupervisorTest.layer([{ name: "web", group: "app" }, { name: "db" }]))
 
@@ -73,8 +70,8 @@ describe("alerts with --tail and several transports", () => {
         yield* supervisor.appendLog("app:web", "stderr", "later noise\n")
         yield* TestClock.adjust("10 millis")
       }).pipe(
-        Effect.provide(Alerts.layer({ name: "crashmail" }).pipe(
-          Layer.provide(Notifier.layerRoutes([{ name: "mail", target: "mail", send: mail.send }]))
+        Effect.provide(Delivery.layer.pipe(
+          Layer.provide(Routes.layer([{ name: "mail", target: "mail", send: mail.send }]))
         ))
       )
       expect(mail.taken.map((alert) => alert.body)).toEqual([
@@ -90,7 +87,7 @@ describe("alerts with --tail and several transports", () => {
       const hook = recorder()
       hook.setDown(true)
       const layer = Layer.mergeAll(
-        Notifier.layerRoutes([
+        delivering([
           { name: "mail", target: "mail", send: mail.send },
           { name: "webhook", target: "webhook", send: hook.send }
         ]),
@@ -127,7 +124,7 @@ describe("alerts with --tail and several transports", () => {
         const handle = yield* batchListener(crashmailbatch, settings)
         for (const event of yield* events(crash("db", 7))) yield* handle(event)
         yield* TestClock.adjust("1 minute")
-      }).pipe(Effect.provide(Notifier.layerRoutes([{ name: "mail", target: "mail", send: mail.send }])))
+      }).pipe(Effect.provide(delivering([{ name: "mail", target: "mail", send: mail.send }])))
       expect(mail.taken[0]?.body).toBe(
         `${formatAsctime(0)} -- Process db:db (pid 7) died unexpectedly\n`
         + "    Last 2 lines of its stdout log:\n    listening\n    panic: out of disk"
@@ -152,7 +149,7 @@ describe("alerts with --tail and several transports", () => {
         expect(stored.entries[1]).toMatchObject({ event: { processname: "web", groupname: "app", pid: "3" } })
         mail.setDown(false)
         yield* TestClock.adjust("1 minute")
-      }).pipe(Effect.provide(Notifier.layerRoutes([{ name: "mail", target: "mail", send: mail.send }])))
+      }).pipe(Effect.provide(delivering([{ name: "mail", target: "mail", send: mail.send }])))
       expect(mail.taken[0]?.body.split("\n")).toEqual([
         "old line from the last run",
         `${formatAsctime(0)} -- Process app:web (pid 3) died unexpectedly`
@@ -167,12 +164,13 @@ describe("alerts with --tail and several transports", () => {
       const mail = recorder()
       const hook = recorder()
       hook.setDown(true)
-      // Stopped before the files are read: the last attempt and its writes are done then.
+      // Stopped before the files are read: TestClock.adjust returns once the delivery fiber waits
+      // on a spool write, and closing the scope waits for the delivery under way and its writes.
       yield* Effect.scoped(Effect.gen(function*() {
         const handle = yield* batchListener(crashmailbatch, { ...settings, spoolFile })
         for (const event of yield* events(crash("web", 3, "app"))) yield* handle(event)
         yield* TestClock.adjust("1 minute")
-      })).pipe(Effect.provide(Notifier.layerRoutes([
+      })).pipe(Effect.provide(delivering([
         { name: "mail", target: "mail", send: mail.send },
         { name: "webhook", target: "webhook", send: hook.send }
       ])))

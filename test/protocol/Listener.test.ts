@@ -3,7 +3,7 @@ import { Effect, Fiber, Layer, Ref, TestClock } from "effect"
 import * as Listener from "../../src/protocol/Listener.js"
 import * as ListenerIO from "../../src/protocol/ListenerIO.js"
 import * as Logging from "../../src/protocol/Logging.js"
-import type { Event } from "../../src/protocol/Event.js"
+import type { Event } from "../../src/domain/Event.js"
 import { envelope, processState, tick } from "../support/envelope.js"
 import { untimed } from "../support/logLines.js"
 

@@ -7,7 +7,7 @@ import {
   encodeMethodResponse,
   type XmlRpcValue
 } from "../../src/supervisor/XmlRpc.js"
-import { pythonStyleProcessList } from "./pythonStyle.js"
+import { pythonStyleProcessList } from "../support/pythonStyle.js"
 
 const decoded = (xml: string) => {
   const result = decodeMethodResponse(xml)

@@ -31,7 +31,7 @@ import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import { afterAll, beforeAll } from "vitest"
-import { ProcessInfo } from "../../src/supervisor/ProcessInfo.js"
+import { ProcessInfo } from "../../src/domain/ProcessInfo.js"
 import { decodeMethodResponse, encodeMethodCall, type XmlRpcValue } from "../../src/supervisor/XmlRpc.js"
 
 export interface ProgramOptions {

@@ -1,0 +1,42 @@
+/**
+ * crashmailbatch, fatalmailbatch and crashsms as subcommands: the same options (but for help
+ * texts) and the same listener; each only says which events it takes and how a line reads.
+ */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { deliveryLayer, serve, spoolFile, tailLayer } from "../common/listen.js"
+import * as Plugin from "../common/Plugin.js"
+import { type BatchPlugin, batchListener } from "./batch.js"
+import { crashmailbatch } from "./crashmailbatch.js"
+import { crashsms } from "./crashsms.js"
+import { fatalmailbatch } from "./fatalmailbatch.js"
+import {
+  type BatchConfig,
+  type BatchTable,
+  crashmailbatchTable,
+  crashsmsTable,
+  decodeBatch,
+  fatalmailbatchTable
+} from "./options.js"
+
+const batch = (plugin: BatchPlugin, options: BatchTable, description: string) => {
+  const listen = (config: BatchConfig) =>
+    serve(
+      plugin.name,
+      (env) => Effect.flatMap(spoolFile(config.spool, plugin.name, env), (file) => batchListener(plugin, { ...config, spoolFile: file })),
+      () => Layer.merge(deliveryLayer(config.mail, config.receivers, config.host), tailLayer(config.tail))
+    )
+  return Plugin.make({ name: plugin.name, description, options, decode: (raw) => decodeBatch(plugin.name, raw), listen })
+}
+
+export const crashmailbatchPlugin = batch(crashmailbatch, crashmailbatchTable, "Mail unexpected exits in batches.")
+export const fatalmailbatchPlugin = batch(
+  fatalmailbatch,
+  fatalmailbatchTable,
+  "Mail processes that failed to start (FATAL) in batches."
+)
+export const crashsmsPlugin = batch(
+  crashsms,
+  crashsmsTable,
+  "Text unexpected exits to an SMS-by-e-mail gateway, in batches."
+)

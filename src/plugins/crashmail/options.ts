@@ -1,0 +1,80 @@
+/** crashmail's typed configuration (SPEC §4 "crashmail"), decoded from its raw options. */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type { OptionTable, Raw } from "../../options/OptionTable.js"
+import type { HostStamp } from "../../alerts/hostname.js"
+import { fields } from "../../options/fields.js"
+import type { UsageError } from "../../options/UsageError.js"
+import { logging } from "../../options/logging.js"
+import { decodeListenerMail, listenerMail, type MailConfig } from "../../options/mail.js"
+import { decodeReceivers, decodeSpool, decodeTail, type Receivers, spool, tail } from "../../options/receivers.js"
+import { decodeHost, decodeRateLimit, host, rateLimit } from "../../options/safety.js"
+import type { ProgramSpec } from "../../domain/Selection.js"
+import { ProgramName, type Quota, SingleLine } from "../../options/units.js"
+
+export const crashmailTable = {
+  program: {
+    short: "p",
+    kind: "repeated",
+    metavar: "NAME",
+    description: "Report exits of this process (name or group:name). Repeatable."
+  },
+  any: { short: "a", kind: "flag", description: "Report exits of every process (overrides -p)." },
+  optionalheader: {
+    short: "o",
+    kind: "single",
+    metavar: "TEXT",
+    description: "Prefix for the mail subject."
+  },
+  ...listenerMail,
+  ...spool,
+  ...tail,
+  ...rateLimit,
+  ...host,
+  ...logging
+} as const satisfies OptionTable
+
+
+export interface CrashmailConfig {
+  /** `-p`: processes whose unexpected exits are reported (none and not `any`: all). */
+  readonly programs: ReadonlyArray<ProgramSpec>
+  readonly any: boolean
+  /** `-o`: subject prefix, `<header>: <name> crashed at <time>`. */
+  readonly optionalHeader?: string | undefined
+  /** Absent (and no receivers): exits are only logged. */
+  readonly mail?: MailConfig | undefined
+  /** `--webhook`, `--alertmanager`. */
+  readonly receivers?: Receivers | undefined
+  /** `--tail N`: lines of the process's log in each alert. */
+  readonly tail?: number | undefined
+  /** `--rate-limit N/DURATION`: at most N mails per process within DURATION. */
+  readonly rateLimit?: Quota | undefined
+  /** `--hostname`, `--hostname-in-subject`. */
+  readonly host?: HostStamp | undefined
+  /** `--spool DIR`: the directory keeping unsent alerts across restarts. */
+  readonly spool?: string | undefined
+}
+
+export const decodeCrashmail = (raw: Raw<typeof crashmailTable>): Effect.Effect<CrashmailConfig, UsageError> =>
+  Effect.gen(function*() {
+    const f = fields(crashmailTable, raw)
+    const programs = yield* f.repeated("program", ProgramName)
+    const header = yield* f.optional("optionalheader", SingleLine)
+    const mail = yield* decodeListenerMail(f)
+    const receivers = yield* decodeReceivers(f)
+    const tail = yield* decodeTail(f)
+    const rateLimit = yield* decodeRateLimit(f)
+    const host = yield* decodeHost(f)
+    const spool = yield* decodeSpool(f)
+    return {
+      programs,
+      any: f.flag("any"),
+      optionalHeader: Option.getOrUndefined(Option.filter(header, (s) => s.length > 0)),
+      mail,
+      receivers,
+      tail,
+      rateLimit,
+      host,
+      spool
+    }
+  })

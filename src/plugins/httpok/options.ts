@@ -1,0 +1,166 @@
+/** httpok's typed configuration (SPEC §4 "httpok"), decoded from its raw options. */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type { OptionTable, Raw } from "../../options/OptionTable.js"
+import type { ProgramSpec } from "../../domain/Selection.js"
+import type { HostStamp } from "../../alerts/hostname.js"
+import { fields } from "../../options/fields.js"
+import type { UsageError } from "../../options/UsageError.js"
+import { logging } from "../../options/logging.js"
+import { decodeListenerMail, listenerMail, type MailConfig } from "../../options/mail.js"
+import { decodeReceivers, decodeSpool, type Receivers, spool } from "../../options/receivers.js"
+import { decodeFailures, decodeGrace, decodeHost, decodeRestartLimit, host, restartSafety } from "../../options/safety.js"
+import {
+  HttpUrl,
+  NonBlank,
+  ProgramName,
+  type Quota,
+  SingleLine,
+  StatusCode,
+  TimeoutSeconds
+} from "../../options/units.js"
+
+export const httpokTable = {
+  program: {
+    short: "p",
+    kind: "repeated",
+    metavar: "NAME",
+    description: "Restart this RUNNING process (name or group:name) when the check fails. Repeatable."
+  },
+  any: { short: "a", kind: "flag", description: "Restart every RUNNING process when the check fails." },
+  timeout: {
+    short: "t",
+    kind: "single",
+    metavar: "SEC",
+    description: "Give up on the request after SEC seconds (default 10)."
+  },
+  code: {
+    short: "c",
+    kind: "repeated",
+    metavar: "STATUS",
+    description: "An expected HTTP status (default 200). Repeatable."
+  },
+  body: { short: "b", kind: "single", metavar: "TEXT", description: "Text the response body must contain." },
+  ...listenerMail,
+  gcore: {
+    short: "g",
+    kind: "single",
+    metavar: "CMD",
+    description: "Program that dumps a core given a file name and a pid (default: /usr/bin/gcore -o)."
+  },
+  coredir: {
+    short: "d",
+    kind: "single",
+    metavar: "DIR",
+    description: "Dump a core of each process into DIR before restarting it."
+  },
+  eager: {
+    short: "e",
+    kind: "flag",
+    exclusive: "eager",
+    description: "Check the URL even when no watched process is RUNNING (the default)."
+  },
+  "not-eager": {
+    short: "E",
+    kind: "flag",
+    exclusive: "eager",
+    description: "Do not check the URL while no watched process is RUNNING."
+  },
+  name: { short: "n", kind: "single", metavar: "NAME", description: "Name this httpok in mail subjects." },
+  "verify-tls": { kind: "flag", description: "Verify the URL's TLS certificate (not verified by default)." },
+  failures: {
+    kind: "single",
+    metavar: "N",
+    description: "Act only after N bad checks in a row (default 1)."
+  },
+  ...spool,
+  ...restartSafety,
+  ...host,
+  ...logging,
+  url: { kind: "positional", metavar: "URL", description: "The http or https URL to GET." }
+} as const satisfies OptionTable
+
+
+export interface HttpokConfig {
+  readonly url: string
+  /** `-p`: processes to restart when the check fails. */
+  readonly programs: ReadonlyArray<ProgramSpec>
+  /** `-a`: restart every RUNNING process (overrides `programs`). */
+  readonly any: boolean
+  /** The whole attempt, retries of refused connections included. */
+  readonly timeout: Duration.Duration
+  /** Acceptable statuses. */
+  readonly codes: ReadonlyArray<number>
+  /** Text the body must contain. */
+  readonly body?: string | undefined
+  /** Check even when no watched process is RUNNING. */
+  readonly eager: boolean
+  /** Command run as `<gcore> <coredir>/<namespec> <pid>`. */
+  readonly gcore: string
+  readonly coredir?: string | undefined
+  /** `-n`: shown in subjects as `httpok [<name>]`. */
+  readonly name?: string | undefined
+  /** Absent: nothing is mailed. */
+  readonly mail?: MailConfig | undefined
+  /** `--webhook`, `--alertmanager`. */
+  readonly receivers?: Receivers | undefined
+  readonly verifyTls: boolean
+  /** `--failures`: bad checks in a row before acting (1: at the first, as the original). */
+  readonly failures: number
+  /** `--grace`: a process up for less than this is not restarted. */
+  readonly grace?: Duration.Duration | undefined
+  /** `--max-restarts` within `--restart-window`, per process. */
+  readonly restartLimit?: Quota | undefined
+  /** `--hostname`, `--hostname-in-subject`. */
+  readonly host?: HostStamp | undefined
+  /** `--spool DIR`: the directory keeping unsent alerts across restarts. */
+  readonly spool?: string | undefined
+}
+
+export const defaultTimeout = Duration.seconds(10)
+export const defaultGcore = "/usr/bin/gcore -o"
+
+const nonEmpty = (value: Option.Option<string>) => Option.getOrUndefined(Option.filter(value, (s) => s.length > 0))
+
+export const decodeHttpok = (raw: Raw<typeof httpokTable>): Effect.Effect<HttpokConfig, UsageError> =>
+  Effect.gen(function*() {
+    const f = fields(httpokTable, raw)
+    const programs = yield* f.repeated("program", ProgramName)
+    const timeout = yield* f.optional("timeout", TimeoutSeconds)
+    const codes = yield* f.repeated("code", StatusCode)
+    const body = yield* f.optional("body", Schema.String)
+    const mail = yield* decodeListenerMail(f)
+    const receivers = yield* decodeReceivers(f)
+    const gcore = yield* f.optional("gcore", NonBlank)
+    const coredir = yield* f.optional("coredir", NonBlank)
+    const name = yield* f.optional("name", SingleLine)
+    const failures = yield* decodeFailures(f)
+    const grace = yield* decodeGrace(f)
+    const restartLimit = yield* decodeRestartLimit(f)
+    const host = yield* decodeHost(f)
+    const spool = yield* decodeSpool(f)
+    const url = yield* f.required("url", HttpUrl, "missing URL")
+    return {
+      url,
+      programs,
+      any: f.flag("any"),
+      timeout: Option.getOrElse(timeout, () => defaultTimeout),
+      codes: codes.length > 0 ? codes : [200],
+      body: nonEmpty(body),
+      // -e and -E override each other; argv normalisation keeps only the last one given.
+      eager: f.flag("eager") || !f.flag("not-eager"),
+      gcore: Option.getOrElse(gcore, () => defaultGcore),
+      coredir: Option.getOrUndefined(coredir),
+      name: nonEmpty(name),
+      mail,
+      receivers,
+      verifyTls: f.flag("verify-tls"),
+      failures,
+      grace,
+      restartLimit,
+      host,
+      spool
+    }
+  })

@@ -1,0 +1,117 @@
+/** memmon's typed configuration (SPEC §4 "memmon"), decoded from its raw options. */
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type { OptionTable, Raw } from "../../options/OptionTable.js"
+import type { HostStamp } from "../../alerts/hostname.js"
+import { fields } from "../../options/fields.js"
+import type { UsageError } from "../../options/UsageError.js"
+import { logging } from "../../options/logging.js"
+import { decodeListenerMail, listenerMail, type MailConfig } from "../../options/mail.js"
+import { decodeReceivers, decodeSpool, type Receivers, spool } from "../../options/receivers.js"
+import { decodeFailures, decodeGrace, decodeHost, decodeRestartLimit, host, restartSafety } from "../../options/safety.js"
+import { GroupLimit, ProgramLimit, type Quota, SingleLine, Size, Uptime } from "../../options/units.js"
+
+export const memmonTable = {
+  cumulative: {
+    short: "c",
+    kind: "flag",
+    description: "Count the memory of each process together with all its descendants."
+  },
+  program: {
+    short: "p",
+    kind: "repeated",
+    metavar: "NAME=SIZE",
+    description: "Restart process NAME (name or group:name) above SIZE (like 200MB). Repeatable."
+  },
+  group: {
+    short: "g",
+    aliases: ["groupname"],
+    kind: "repeated",
+    metavar: "GROUP=SIZE",
+    description: "Restart any process of GROUP above SIZE. Repeatable."
+  },
+  any: { short: "a", kind: "single", metavar: "SIZE", description: "Restart any process above SIZE." },
+  ...listenerMail,
+  uptime: {
+    short: "u",
+    kind: "single",
+    metavar: "SEC",
+    description: "Mail only when the restarted process was up at most SEC (suffix s, m, h or d)."
+  },
+  name: { short: "n", kind: "single", metavar: "NAME", description: "Name this memmon in mail subjects." },
+  failures: {
+    kind: "single",
+    metavar: "N",
+    description: "Restart only after N ticks in a row over the limit (default 1)."
+  },
+  ...spool,
+  ...restartSafety,
+  ...host,
+  ...logging
+} as const satisfies OptionTable
+
+
+export interface MemmonConfig {
+  /** `-c`: count each process with all its descendants. */
+  readonly cumulative: boolean
+  /** `-p name=size` / `-p group:name=size`; one entry per spec, the last given wins. */
+  readonly programLimits: ReadonlyArray<ProgramLimit>
+  /** `-g group=size`; one entry per group, the last given wins. */
+  readonly groupLimits: ReadonlyArray<GroupLimit>
+  /** `-a size`, in bytes. */
+  readonly anyLimit?: number | undefined
+  /** `-u`: mail only when the process was up at most this long; absent: always. */
+  readonly uptimeLimit?: Duration.Duration | undefined
+  /** `-n`: shown in subjects as `memmon [<name>]`. */
+  readonly name?: string | undefined
+  readonly mail?: MailConfig | undefined
+  /** `--webhook`, `--alertmanager`. */
+  readonly receivers?: Receivers | undefined
+  /** `--failures`: ticks in a row over the limit before restarting (1: at the first, as the original). */
+  readonly failures: number
+  /** `--grace`: a process up for less than this is not restarted. */
+  readonly grace?: Duration.Duration | undefined
+  /** `--max-restarts` within `--restart-window`, per process. */
+  readonly restartLimit?: Quota | undefined
+  /** `--hostname`, `--hostname-in-subject`. */
+  readonly host?: HostStamp | undefined
+  /** `--spool DIR`: the directory keeping unsent alerts across restarts. */
+  readonly spool?: string | undefined
+}
+
+/** The original kept limits in a dict: a later `-p foo=…` replaces an earlier one. */
+const lastWins = <A>(items: ReadonlyArray<A>, key: (a: A) => string): ReadonlyArray<A> =>
+  [...new Map(items.map((item) => [key(item), item])).values()]
+
+export const decodeMemmon = (raw: Raw<typeof memmonTable>): Effect.Effect<MemmonConfig, UsageError> =>
+  Effect.gen(function*() {
+    const f = fields(memmonTable, raw)
+    const programLimits = yield* f.repeated("program", ProgramLimit)
+    const groupLimits = yield* f.repeated("group", GroupLimit)
+    const anyLimit = yield* f.optional("any", Size)
+    const mail = yield* decodeListenerMail(f)
+    const receivers = yield* decodeReceivers(f)
+    const uptimeLimit = yield* f.optional("uptime", Uptime)
+    const name = yield* f.optional("name", SingleLine)
+    const failures = yield* decodeFailures(f)
+    const grace = yield* decodeGrace(f)
+    const restartLimit = yield* decodeRestartLimit(f)
+    const host = yield* decodeHost(f)
+    const spool = yield* decodeSpool(f)
+    return {
+      cumulative: f.flag("cumulative"),
+      programLimits: lastWins(programLimits, (l) => l.program.text),
+      groupLimits: lastWins(groupLimits, (l) => l.group),
+      anyLimit: Option.getOrUndefined(anyLimit),
+      uptimeLimit: Option.getOrUndefined(uptimeLimit),
+      name: Option.getOrUndefined(Option.filter(name, (s) => s.length > 0)),
+      mail,
+      receivers,
+      failures,
+      grace,
+      restartLimit,
+      host,
+      spool
+    }
+  })
