@@ -19,18 +19,19 @@ cd "$dir"
 oldest() { node -p "require('$root/package.json').peerDependencies['$1'].replace(/^[\^~>=]+/, '')"; }
 effect=$(oldest effect)
 platform=$(oldest @effect/platform)
-# The first releases of @effect/platform-node and the peers it requires that go with that
-# @effect/platform (npm does not pick older peers by itself: it takes the newest, which want a
-# newer effect). Raise these with the peer range.
-node_family=(@effect/platform-node@0.108.0 @effect/platform-node-shared@0.61.0 @effect/cluster@0.60.0
-  @effect/rpc@0.76.0 @effect/sql@0.52.0 @effect/workflow@0.19.0 @effect/experimental@0.61.0)
+platform_node=$(oldest @effect/platform-node)
+# The first releases of what that @effect/platform-node requires beside it (npm does not pick
+# older ones by itself: it takes the newest, which want a newer effect). Raise these with the
+# peer range.
+node_family=(@effect/platform-node-shared@0.61.0 @effect/cluster@0.60.0 @effect/rpc@0.76.0 @effect/sql@0.52.0
+  @effect/workflow@0.19.0 @effect/experimental@0.61.0)
 # @effect/platform-node's declarations import `ws` without depending on its types.
 types=(@types/node@"$(node -p "require('$root/package.json').devDependencies['@types/node']")" @types/ws@8.18.2)
 
 tarball=$(cd "$root" && npm pack --ignore-scripts --silent --pack-destination "$dir")
 echo '{ "name": "consumer", "private": true, "type": "module" }' > package.json
 npm install --no-audit --no-fund --loglevel=error "./$tarball" "effect@$effect" "@effect/platform@$platform" \
-  "${node_family[@]}" "${types[@]}"
+  "@effect/platform-node@$platform_node" "${node_family[@]}" "${types[@]}"
 # One copy of effect: superlance uses the project's, it brings none of its own.
 copies=$(find . -type d -path '*/node_modules/effect' | wc -l)
 [ "$copies" = 1 ] || { echo "expected one copy of effect, found $copies" >&2; exit 1; }
@@ -40,4 +41,4 @@ awk '/^## As a library/ { section = 1 } section && /^```ts$/ { code = 1; next } 
   "$root/README.md" > example.ts
 [ -s example.ts ] || { echo "no \`\`\`ts example under '## As a library' in README.md" >&2; exit 1; }
 "$root/node_modules/.bin/tsc" --strict --module nodenext --target es2022 --outDir . example.ts
-echo "effect@$effect @effect/platform@$platform: the README example type-checks; $dir/example.js"
+echo "effect@$effect @effect/platform@$platform @effect/platform-node@$platform_node: the README example type-checks; $dir/example.js"
