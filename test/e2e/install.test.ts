@@ -6,6 +6,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process"
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { builtinModules } from "node:module"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -48,6 +49,25 @@ const crashmail = async (prefix: string) => {
   expect(listener.stderr()).toMatch(/unexpected exit of web:web, sending alert via mail/)
   return cmdline
 }
+
+/** The packages a bundle imports (its bare specifiers, by package name), Node's built-ins aside. */
+const importedPackages = (file: string): ReadonlyArray<string> => {
+  const code = readFileSync(join(root, file), "utf8")
+  // Static imports, import(), and the require() of CommonJS code bundled into ESM.
+  const specifiers = [...code.matchAll(/(?:^import [^;]*?from |^import |\bimport\(|\b(?:__)?require\()["']([^"']+)["']/gm)].map((m) => m[1]!)
+  const names = specifiers
+    .filter((specifier) => !specifier.startsWith("node:") && !specifier.startsWith(".") && !builtinModules.includes(specifier))
+    .map((specifier) => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/"))
+  return [...new Set(names)].sort()
+}
+
+describe("the bundles", () => {
+  it("the commands need no package; the library only its Effect peers", () => {
+    const { peerDependencies } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
+    expect(importedPackages("dist/superlance.js")).toEqual([])
+    expect(importedPackages("dist/index.js")).toEqual(Object.keys(peerDependencies).sort())
+  })
+})
 
 describe("npm install -g of the packed tarball", () => {
   it("installs one package, no dependency and no native addon, whose commands start from a snapshot made at install", async () => {
