@@ -1,4 +1,4 @@
-/** The library example in README.md, run as written against the built package. */
+/** The library example in docs/library.md, run as written against the built package. */
 import { spawn } from "node:child_process"
 import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
@@ -8,14 +8,13 @@ import { processState } from "./support/envelope.js"
 const root = fileURLToPath(new URL("../", import.meta.url))
 
 const example = (): string => {
-  const readme = readFileSync(`${root}README.md`, "utf8")
-  const section = readme.slice(readme.indexOf("## As a library"))
-  const code = /```js\n([\s\S]*?)```/.exec(section)?.[1]
-  if (code === undefined) throw new Error("no js example under '## As a library' in README.md")
+  const page = readFileSync(`${root}docs/library.md`, "utf8")
+  const code = /```js\n([\s\S]*?)```/.exec(page)?.[1]
+  if (code === undefined) throw new Error("no js example in docs/library.md")
   return code
 }
 
-it("the README's library example runs as a listener", async () => {
+it("the library example in docs/library.md runs as a listener", async () => {
   // Inside the package, so that `import "superlance"` resolves to this package itself.
   const file = `${root}.readme-example-${process.pid}.mjs`
   writeFileSync(file, example())
