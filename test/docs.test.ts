@@ -51,6 +51,16 @@ describe("docs", () => {
     expect(statSync(join(root, "README.md")).size).toBeLessThanOrEqual(12 * 1024)
   })
 
+  it("CI (.ci/run) runs the README's test command", () => {
+    const readme = readFileSync(join(root, "README.md"), "utf8")
+    const command = /```sh\n(apt-get update && apt-get install -y ([^&]+) && npm ci && npm test)\n```/.exec(readme)
+    expect(command, "the test command in README.md").not.toBeNull()
+    const ci = readFileSync(join(root, ".ci/run"), "utf8")
+    const installed = [...ci.matchAll(/\|\| missing\+=\((\S+)\)/g)].map(([, name]) => name)
+    expect(installed.sort()).toEqual(command![2]!.trim().split(/\s+/).sort())
+    expect(ci).toMatch(/^npm ci\b.*\nnpm test$/m)
+  })
+
   it("the README links every page in docs/", () => {
     const linked = new Set(relativeLinks(readFileSync(join(root, "README.md"), "utf8")).map((t) => t.split("#")[0]))
     const unlinked = pages.filter((page) => page !== "README.md" && !linked.has(page))
