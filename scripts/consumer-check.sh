@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # An Effect project that uses superlance as a library, on the OLDEST Effect releases the peer range
 # in package.json allows: the packed package (as `npm pack` makes it from the current build) is
-# installed next to them, and README.md's library example (the ```ts block under "## As a
-# library") must type-check with `tsc --strict`, declarations included (so every type superlance
-# exports resolves against that effect), and compile to DIR/example.js. test/e2e/consumer.test.ts
+# installed next to them, and the library example (the ```ts block of docs/library.md) must
+# type-check with `tsc --strict`, declarations included (so every type superlance exports
+# resolves against that effect), and compile to DIR/example.js. test/e2e/consumer.test.ts
 # runs this and then runs the example as a listener.
 #
 #   npm run build && scripts/consumer-check.sh DIR
@@ -37,8 +37,7 @@ copies=$(find . -type d -path '*/node_modules/effect' | wc -l)
 [ "$copies" = 1 ] || { echo "expected one copy of effect, found $copies" >&2; exit 1; }
 [ "$(node -p "require('./node_modules/effect/package.json').version")" = "$effect" ]
 
-awk '/^## As a library/ { section = 1 } section && /^```ts$/ { code = 1; next } code && /^```$/ { exit } code' \
-  "$root/README.md" > example.ts
-[ -s example.ts ] || { echo "no \`\`\`ts example under '## As a library' in README.md" >&2; exit 1; }
+awk '/^```ts$/ { code = 1; next } code && /^```$/ { exit } code' "$root/docs/library.md" > example.ts
+[ -s example.ts ] || { echo "no \`\`\`ts example in docs/library.md" >&2; exit 1; }
 "$root/node_modules/.bin/tsc" --strict --module nodenext --target es2022 --outDir . example.ts
-echo "effect@$effect @effect/platform@$platform @effect/platform-node@$platform_node: the README example type-checks; $dir/example.js"
+echo "effect@$effect @effect/platform@$platform @effect/platform-node@$platform_node: the library example type-checks; $dir/example.js"

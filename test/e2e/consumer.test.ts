@@ -1,7 +1,7 @@
 /**
  * superlance as a library in an Effect project (issue 13 §2): scripts/consumer-check.sh installs
  * the packed package next to the oldest effect and @effect/* releases its peer range allows,
- * type-checks README.md's library example with `tsc --strict` and compiles it; here the example
+ * type-checks docs/library.md's example with `tsc --strict` and compiles it; here the example
  * then runs as a listener under a real supervisord, asking it why a process gave up.
  */
 import { spawn, spawnSync } from "node:child_process"
@@ -18,9 +18,9 @@ const root = fileURLToPath(new URL("../../", import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), "consumer-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-it("the README's library example type-checks and runs against the oldest Effect the package allows", async () => {
+it("the library example in docs/library.md type-checks and runs against the oldest Effect the package allows", async () => {
   const check = spawnSync(join(root, "scripts/consumer-check.sh"), [dir], { encoding: "utf8" })
-  expect(check.stderr + check.stdout).toMatch(/the README example type-checks/)
+  expect(check.stderr + check.stdout).toMatch(/the library example type-checks/)
   expect(check.status).toBe(0)
   // The commands need nothing installed: the package declares no dependencies, only optional peers.
   const installed = JSON.parse(readFileSync(join(dir, "node_modules/superlance/package.json"), "utf8"))
