@@ -11,6 +11,8 @@ export type Placeholder = "name" | "group" | "num" | "port"
 
 const KNOWN: ReadonlyArray<Placeholder> = ["name", "group", "num", "port"]
 
+const isKnown = (word: string | undefined): word is Placeholder => KNOWN.some((p) => p === word)
+
 /** `{word}`: anything in braces is meant as a placeholder (braces have no other use in a URL). */
 const PLACEHOLDER = /\{([^{}]*)\}/g
 
@@ -27,7 +29,7 @@ export interface UrlTemplate {
 export const make = (text: string): UrlTemplate => ({
   text,
   kind: /^tcp:/i.test(text) ? "tcp" : "http",
-  uses: new Set([...text.matchAll(PLACEHOLDER)].flatMap(([, word]) => KNOWN.filter((p) => p === word)))
+  uses: new Set([...text.matchAll(PLACEHOLDER)].flatMap(([, word]) => (isKnown(word) ? [word] : [])))
 })
 
 export const isPerProcess = (template: UrlTemplate): boolean => template.uses.size > 0
@@ -36,7 +38,7 @@ export const isPerProcess = (template: UrlTemplate): boolean => template.uses.si
 export const processNumber = (name: string): string | undefined => /(\d+)$/.exec(name)?.[1]
 
 const substitute = (text: string, values: Readonly<Record<Placeholder, string>>): string =>
-  text.replace(PLACEHOLDER, (whole, word: string) => (KNOWN.includes(word as Placeholder) ? values[word as Placeholder] : whole))
+  text.replace(PLACEHOLDER, (whole, word: string) => (isKnown(word) ? values[word] : whole))
 
 /** Why a concrete URL is not one httpok can check, or undefined when it is. */
 const urlProblem = (url: string): string | undefined => {
@@ -82,7 +84,7 @@ const SAMPLE: ProcessId = { group: "web", name: "web_01" }
  */
 export const validate = (text: string, portBase: number | undefined): Either.Either<UrlTemplate, string> => {
   const unknown = [...text.matchAll(PLACEHOLDER)].map(([whole, word]) => ({ whole, word })).find(({ word }) =>
-    !KNOWN.includes(word as Placeholder)
+    !isKnown(word)
   )
   if (unknown !== undefined) {
     return Either.left(`unknown placeholder ${unknown.whole} in ${JSON.stringify(text)} (known: {name}, {group}, {num}, {port})`)

@@ -1,6 +1,7 @@
 /**
  * httpok (SPEC §4): on a TICK, GET the URL; when the answer is bad, core-dump (with `-d`) and
- * restart the watched RUNNING processes, and mail a report in the original's words.
+ * restart the watched RUNNING processes, and mail a report in the original's words. A URL with
+ * placeholders checks each selected process at its own URL instead (`perProcess.ts`).
  * Operator safety: act only after `--failures` bad checks in a row, leave alone a process
  * younger than `--grace`, and stop restarting one that hit the restart limit.
  */

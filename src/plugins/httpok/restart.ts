@@ -111,8 +111,6 @@ export const make = (
     return { decide, restart, act }
   })
 
-export type Restarter = Effect.Effect.Success<ReturnType<typeof make>>
-
 /** `Not restarting <spec>: it was … Restarts resume at <time> if the check still fails.` */
 export const heldLine = ({ hold, spec }: Held, formatTime: (ms: number) => string): string =>
   `Not restarting ${spec}: it was ${hold.reason}. Restarts resume at ${formatTime(hold.resumesAt)} if the check still fails.`
