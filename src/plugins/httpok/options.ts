@@ -24,53 +24,61 @@ import {
 
 export const httpokTable = {
   program: {
+    original: true,
     short: "p",
     kind: "repeated",
     metavar: "NAME",
     description: "Restart this RUNNING process (name or group:name) when the check fails. Repeatable."
   },
-  any: { short: "a", kind: "flag", description: "Restart every RUNNING process when the check fails." },
+  any: { original: true, short: "a", kind: "flag", description: "Restart every RUNNING process when the check fails." },
   timeout: {
+    original: true,
     short: "t",
     kind: "single",
     metavar: "SEC",
     description: "Give up on the request after SEC seconds (default 10)."
   },
   code: {
+    original: true,
     short: "c",
     kind: "repeated",
     metavar: "STATUS",
     description: "An expected HTTP status (default 200). Repeatable."
   },
-  body: { short: "b", kind: "single", metavar: "TEXT", description: "Text the response body must contain." },
+  body: { original: true, short: "b", kind: "single", metavar: "TEXT", description: "Text the response body must contain." },
   ...listenerMail,
   gcore: {
+    original: true,
     short: "g",
     kind: "single",
     metavar: "CMD",
     description: "Program that dumps a core given a file name and a pid (default: /usr/bin/gcore -o)."
   },
   coredir: {
+    original: true,
     short: "d",
     kind: "single",
     metavar: "DIR",
     description: "Dump a core of each process into DIR before restarting it."
   },
   eager: {
+    original: true,
     short: "e",
     kind: "flag",
     exclusive: "eager",
     description: "Check the URL even when no watched process is RUNNING (the default)."
   },
   "not-eager": {
+    original: true,
     short: "E",
     kind: "flag",
     exclusive: "eager",
     description: "Do not check the URL while no watched process is RUNNING."
   },
-  name: { short: "n", kind: "single", metavar: "NAME", description: "Name this httpok in mail subjects." },
+  name: { original: true, short: "n", kind: "single", metavar: "NAME", description: "Name this httpok in mail subjects." },
   "verify-tls": { kind: "flag", description: "Verify the URL's TLS certificate (not verified by default)." },
   failures: {
+    group: "safety",
     kind: "single",
     metavar: "N",
     description: "Act only after N bad checks in a row (default 1)."
