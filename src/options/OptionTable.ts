@@ -30,6 +30,8 @@ export interface OptionSpec {
   readonly description: string
   /** Options sharing an `exclusive` name override each other: the last one given counts. */
   readonly exclusive?: string
+  /** The values it takes, when they are a few words: shell completion offers them. */
+  readonly choices?: ReadonlyArray<string>
   /** Where `--help` lists it; absent: among the plugin's own options. */
   readonly group?: OptionGroup
   /**

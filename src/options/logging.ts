@@ -12,6 +12,7 @@ export const logging = inGroup("other", {
   "log-format": {
     kind: "single",
     metavar: "FORMAT",
+    choices: ["text", "json"],
     description: "Log lines as text (time, level, message: the default) or json (one object per line)."
   }
 })

@@ -30,7 +30,7 @@ export const spool = inGroup("notify", {
   spool: {
     kind: "single",
     metavar: "DIR",
-    description: "Keep unsent alerts in DIR too, so they survive a restart."
+    description: "Keep unsent alerts in DIR, so they survive a restart."
   }
 })
 

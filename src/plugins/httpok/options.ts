@@ -59,24 +59,24 @@ export const httpokTable = {
     short: "d",
     kind: "single",
     metavar: "DIR",
-    description: "Dump a core of each process into DIR before restarting it."
+    description: "Before restarting, dump each process's core into DIR."
   },
   eager: {
     original: true,
     short: "e",
     kind: "flag",
     exclusive: "eager",
-    description: "Check the URL even when no watched process is RUNNING (the default)."
+    description: "Check even if no watched process is RUNNING (default)."
   },
   "not-eager": {
     original: true,
     short: "E",
     kind: "flag",
     exclusive: "eager",
-    description: "Do not check the URL while no watched process is RUNNING."
+    description: "Do not check while no watched process is RUNNING."
   },
   name: { original: true, short: "n", kind: "single", metavar: "NAME", description: "Name this httpok in mail subjects." },
-  "verify-tls": { kind: "flag", description: "Verify the URL's TLS certificate (not verified by default)." },
+  "verify-tls": { kind: "flag", description: "Verify the URL's TLS certificate (off by default)." },
   failures: {
     group: "safety",
     kind: "single",
