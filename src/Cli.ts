@@ -18,7 +18,6 @@ import * as Completions from "./options/completions.js"
 import * as Help from "./options/help.js"
 import { decodeLogFormat } from "./options/logging.js"
 import { type OptionTable, toCommandConfig } from "./options/OptionTable.js"
-import { UsageError } from "./options/UsageError.js"
 import { decodeTestMail, testMailTable } from "./options/testMail.js"
 import type { Plugin } from "./plugins/common/Plugin.js"
 import { all as allPlugins, isPluginName, plugins } from "./plugins/registry.js"
@@ -65,6 +64,13 @@ export const root = Command.make("superlance").pipe(
 
 const runCommand = Command.run(root, { name: "superlance", version: VERSION })
 
+/**
+ * Exit codes: 2 for a configuration that cannot work (bad usage, as getopt/optparse; an unusable
+ * spool directory), 1 for a listener that cannot go on.
+ */
+export const EXIT_USAGE = 2
+export const EXIT_FAILURE = 1
+
 /** The option table of a command whose options are normalised from getopt/optparse forms. */
 const optionTable = (name: string | undefined): OptionTable | undefined =>
   isPluginName(name) ? plugins[name].options : name === "test-mail" ? testMailTable : name === "demo" ? {} : undefined
@@ -85,13 +91,19 @@ const rootHelpTable = {
   ...rootOptions
 } as const satisfies OptionTable
 
-/** Every command as help and completion see it: its options, and the built-in ones it reads. */
-const commands = [
+/** A command as help and completion see it: its options with the built-in ones it reads. */
+interface CommandInfo extends Completions.CompletedCommand {
+  readonly sample?: Help.Sample
+}
+
+const sampleOf = (plugin: Plugin): Help.Sample => ({ section: plugin.name, args: plugin.example, events: plugin.events })
+
+const commands: ReadonlyArray<CommandInfo> = [
   ...allPlugins.map((plugin) => ({
     name: plugin.name,
     description: plugin.description,
     table: { ...plugin.options, ...Help.logLevel, ...Help.builtins },
-    sample: { section: plugin.name, args: plugin.example, events: plugin.events },
+    sample: sampleOf(plugin),
     ownName: true
   })),
   { name: "test-mail", description: testMailDescription, table: { ...testMailTable, ...Help.builtins }, ownName: false },
@@ -101,24 +113,20 @@ const commands = [
 const commandHelp = (name: string, shownAs: string) =>
   Effect.flatMap(layout, (look) => {
     const command = commands.find((c) => c.name === name)
-    return command === undefined ? Effect.void : print(Help.command({
-      name: shownAs,
-      command: command.name,
-      purpose: command.description,
-      table: command.table,
-      sample: "sample" in command ? command.sample : undefined
-    }, look))
+    if (command === undefined) return Effect.void
+    const { description, sample, table } = command
+    return print(Help.commandPage({ name: shownAs, command: name, purpose: description, table, sample }, look))
   })
 
 const rootHelp = Effect.flatMap(layout, (look) =>
-  print(Help.root({
+  print(Help.rootPage({
     name: "superlance",
     version: VERSION,
     purpose,
     listeners: allPlugins.map((p) => ({ name: p.name, purpose: p.description })),
     others: commands.filter((c) => !c.ownName).map((c) => ({ name: c.name, purpose: c.description })),
     table: rootHelpTable,
-    sample: { command: plugins.httpok.name, section: plugins.httpok.name, args: plugins.httpok.example, events: plugins.httpok.events }
+    sample: { ...sampleOf(plugins.httpok), command: plugins.httpok.name }
   }, look)))
 
 /** The value of `--completions` in a normalised argv (`--completions=bash` or two tokens). */
@@ -141,17 +149,10 @@ const rootCommand = (args: ReadonlyArray<string>): Effect.Effect<number> => {
   const shell = completionsShell(argv)
   if (argv[0] === "--help" || shell === undefined) return rootHelp.pipe(Effect.as(0))
   if (!Completions.isShell(shell)) {
-    return fail(new UsageError({ message: `option --completions: ${JSON.stringify(shell)} is not one of ${Completions.shells.join(", ")}` }).message)
+    return fail(`option --completions: ${JSON.stringify(shell)} is not one of ${Completions.shells.join(", ")}`)
   }
   return print(Completions.script(shell, { root: "superlance", rootOptions: rootHelpTable, commands })).pipe(Effect.as(0))
 }
-
-/**
- * Exit codes: 2 for a configuration that cannot work (bad usage, as getopt/optparse; an unusable
- * spool directory), 1 for a listener that cannot go on.
- */
-export const EXIT_USAGE = 2
-export const EXIT_FAILURE = 1
 
 /**
  * Runs the command line and answers the process's exit code; every failure has been reported

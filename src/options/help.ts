@@ -108,7 +108,7 @@ const sampleSection = (name: string, sample: Sample): Section => ({
 })
 
 /** A command's help page: a listener's, or test-mail's. */
-export const command = (help: CommandHelp, layout: Layout): string => {
+export const commandPage = (help: CommandHelp, layout: Layout): string => {
   const positionals = Object.entries(help.table)
     .filter(([, spec]) => spec.kind === "positional")
     .map(([key, spec]) => ` ${spec.metavar ?? key.toUpperCase()}`)
@@ -134,7 +134,7 @@ export interface RootHelp {
 }
 
 /** `superlance --help`: the commands, the top-level options, one sample section. */
-export const root = (help: RootHelp, layout: Layout): string =>
+export const rootPage = (help: RootHelp, layout: Layout): string =>
   render({
     title: `${help.name} ${help.version} - ${help.purpose}`,
     usage: `usage: ${help.name} COMMAND [OPTIONS]`,

@@ -5,7 +5,7 @@ import { all as plugins } from "../../src/plugins/registry.js"
 import { memmonTable } from "../../src/plugins/memmon/options.js"
 
 const page = (name: string, table: OptionTable, layout: Help.Layout = Help.plain) =>
-  Help.command({
+  Help.commandPage({
     name,
     command: name,
     purpose: "Does one thing.",
