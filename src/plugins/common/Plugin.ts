@@ -22,6 +22,10 @@ export interface Plugin<T extends PluginTable = PluginTable, C = unknown, E exte
   readonly name: string
   /** One line for `superlance --help`. */
   readonly description: string
+  /** The `events=` line of its `[eventlistener:…]` section, as `--help`'s sample shows it. */
+  readonly events: string
+  /** The arguments of a typical command line, for that sample. */
+  readonly example: string
   readonly options: T
   // Methods rather than function properties: their parameters are checked where a plugin is
   // made (`make`), and a registry of plugins with different tables is a list of `Plugin`s.

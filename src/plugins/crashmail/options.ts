@@ -14,13 +14,15 @@ import { ProgramName, type Quota, SingleLine } from "../../options/units.js"
 
 export const crashmailTable = {
   program: {
+    original: true,
     short: "p",
     kind: "repeated",
     metavar: "NAME",
     description: "Report exits of this process (name or group:name). Repeatable."
   },
-  any: { short: "a", kind: "flag", description: "Report exits of every process (overrides -p)." },
+  any: { original: true, short: "a", kind: "flag", description: "Report exits of every process (overrides -p)." },
   optionalheader: {
+    original: true,
     short: "o",
     kind: "single",
     metavar: "TEXT",

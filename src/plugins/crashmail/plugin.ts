@@ -17,6 +17,8 @@ export const listen = (config: CrashmailConfig) =>
 export const plugin = Plugin.make({
   name: "crashmail",
   description: "Mail when a process exits unexpectedly.",
+  events: "PROCESS_STATE_EXITED",
+  example: "-a -m ops@example.com",
   options: crashmailTable,
   decode: decodeCrashmail,
   listen

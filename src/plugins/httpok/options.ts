@@ -25,6 +25,7 @@ import {
 
 export const httpokTable = {
   program: {
+    original: true,
     short: "p",
     kind: "repeated",
     metavar: "NAME",
@@ -35,53 +36,60 @@ export const httpokTable = {
     metavar: "GROUP",
     description: "Restart every RUNNING process of GROUP when the check fails (as -p GROUP:*). Repeatable."
   },
-  any: { short: "a", kind: "flag", description: "Restart every RUNNING process when the check fails." },
+  any: { original: true, short: "a", kind: "flag", description: "Restart every RUNNING process when the check fails." },
   timeout: {
+    original: true,
     short: "t",
     kind: "single",
     metavar: "SEC",
     description: "Give up on the request after SEC seconds (default 10)."
   },
   code: {
+    original: true,
     short: "c",
     kind: "repeated",
     metavar: "STATUS",
     description: "An expected HTTP status (default 200). Repeatable."
   },
-  body: { short: "b", kind: "single", metavar: "TEXT", description: "Text the response body must contain." },
+  body: { original: true, short: "b", kind: "single", metavar: "TEXT", description: "Text the response body must contain." },
   ...listenerMail,
   gcore: {
+    original: true,
     short: "g",
     kind: "single",
     metavar: "CMD",
     description: "Program that dumps a core given a file name and a pid (default: /usr/bin/gcore -o)."
   },
   coredir: {
+    original: true,
     short: "d",
     kind: "single",
     metavar: "DIR",
-    description: "Dump a core of each process into DIR before restarting it."
+    description: "Before restarting, dump each process's core into DIR."
   },
   eager: {
+    original: true,
     short: "e",
     kind: "flag",
     exclusive: "eager",
-    description: "Check the URL even when no watched process is RUNNING (the default)."
+    description: "Check even if no watched process is RUNNING (default)."
   },
   "not-eager": {
+    original: true,
     short: "E",
     kind: "flag",
     exclusive: "eager",
-    description: "Do not check the URL while no watched process is RUNNING."
+    description: "Do not check while no watched process is RUNNING."
   },
-  name: { short: "n", kind: "single", metavar: "NAME", description: "Name this httpok in mail subjects." },
-  "verify-tls": { kind: "flag", description: "Verify the URL's TLS certificate (not verified by default)." },
+  name: { original: true, short: "n", kind: "single", metavar: "NAME", description: "Name this httpok in mail subjects." },
+  "verify-tls": { kind: "flag", description: "Verify the URL's TLS certificate (off by default)." },
   "port-base": {
     kind: "single",
     metavar: "N",
     description: "With {port} in the URL: each process's port is N plus the number ending its name."
   },
   failures: {
+    group: "safety",
     kind: "single",
     metavar: "N",
     description: "Act only after N bad checks in a row (per process with a per-process URL; default 1)."

@@ -26,6 +26,8 @@ export const listen = (config: HttpokConfig) =>
 export const plugin = Plugin.make({
   name: "httpok",
   description: "Restart processes whose HTTP endpoint stops answering well.",
+  events: "TICK_60",
+  example: "-p web -m ops@example.com http://localhost:8080/health",
   options: httpokTable,
   decode: decodeHttpok,
   listen

@@ -14,33 +14,38 @@ import { GroupLimit, ProgramLimit, type Quota, SingleLine, Size, Uptime } from "
 
 export const memmonTable = {
   cumulative: {
+    original: true,
     short: "c",
     kind: "flag",
     description: "Count the memory of each process together with all its descendants."
   },
   program: {
+    original: true,
     short: "p",
     kind: "repeated",
     metavar: "NAME=SIZE",
     description: "Restart process NAME (name, group:name, or group:* for each of a group) above SIZE (like 200MB). Repeatable."
   },
   group: {
+    original: true,
     short: "g",
     aliases: ["groupname"],
     kind: "repeated",
     metavar: "GROUP=SIZE",
     description: "Restart any process of GROUP above SIZE. Repeatable."
   },
-  any: { short: "a", kind: "single", metavar: "SIZE", description: "Restart any process above SIZE." },
+  any: { original: true, short: "a", kind: "single", metavar: "SIZE", description: "Restart any process above SIZE." },
   ...listenerMail,
   uptime: {
+    original: true,
     short: "u",
     kind: "single",
     metavar: "SEC",
     description: "Mail only when the restarted process was up at most SEC (suffix s, m, h or d)."
   },
-  name: { short: "n", kind: "single", metavar: "NAME", description: "Name this memmon in mail subjects." },
+  name: { original: true, short: "n", kind: "single", metavar: "NAME", description: "Name this memmon in mail subjects." },
   failures: {
+    group: "safety",
     kind: "single",
     metavar: "N",
     description: "Restart only after N ticks in a row over the limit (default 1)."

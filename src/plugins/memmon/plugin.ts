@@ -22,6 +22,8 @@ export const listen = (config: MemmonConfig) =>
 export const plugin = Plugin.make({
   name: "memmon",
   description: "Restart processes that use too much memory.",
+  events: "TICK_60",
+  example: "-p web=500MB -a 2GB -m ops@example.com",
   options: memmonTable,
   decode: decodeMemmon,
   listen
