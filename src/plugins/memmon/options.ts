@@ -5,7 +5,7 @@ import * as Option from "effect/Option"
 import type { OptionTable, Raw } from "../../options/OptionTable.js"
 import type { HostStamp } from "../../alerts/hostname.js"
 import { fields } from "../../options/fields.js"
-import type { UsageError } from "../../options/UsageError.js"
+import { type UsageError, usageError } from "../../options/UsageError.js"
 import { logging } from "../../options/logging.js"
 import { decodeListenerMail, listenerMail, type MailConfig } from "../../options/mail.js"
 import { decodeReceivers, decodeSpool, type Receivers, spool } from "../../options/receivers.js"
@@ -99,6 +99,13 @@ export const decodeMemmon = (raw: Raw<typeof memmonTable>): Effect.Effect<Memmon
     const restartLimit = yield* decodeRestartLimit(f)
     const host = yield* decodeHost(f)
     const spool = yield* decodeSpool(f)
+    // Checked last, so that a bad value is named first. The original then runs and does
+    // nothing: a green RUNNING that watches nothing.
+    if (programLimits.length === 0 && groupLimits.length === 0 && Option.isNone(anyLimit)) {
+      return yield* usageError(
+        `no memory limit given: use ${f.label("program")} NAME=SIZE, ${f.label("group")} GROUP=SIZE or ${f.label("any")} SIZE`
+      )
+    }
     return {
       cumulative: f.flag("cumulative"),
       programLimits: lastWins(programLimits, (l) => l.program.text),
