@@ -63,7 +63,7 @@ const optionTable = (name: string | undefined): OptionTable | undefined =>
 
 /**
  * Exit codes: 2 for a configuration that cannot work (bad usage, as getopt/optparse; an unusable
- * spool directory), 1 for a listener that cannot go on.
+ * spool directory; credentials supervisord refuses), 1 for a listener that cannot go on.
  */
 export const EXIT_USAGE = 2
 export const EXIT_FAILURE = 1
@@ -91,6 +91,7 @@ export const main = (args: ReadonlyArray<string>, invokedAs: string) => {
         case "UsageError":
           return printError(`${plugin}: ${failure.message} (${seeHelp})`).pipe(Effect.as(EXIT_USAGE))
         case "SpoolError": // a configuration that cannot work, as a bad option
+        case "CredentialsRefused":
           return printError(`${plugin}: ${failure.message}`).pipe(Effect.as(EXIT_USAGE))
         case "NotAListener":
           return printError(failure.message).pipe(Effect.as(EXIT_FAILURE))
