@@ -147,7 +147,8 @@ describe("label and usage", () => {
     expect(usage("crashmail", crashmail)).toBe(
       "usage: crashmail [-p NAME]... [-a] [-o TEXT] [-m ADDR] [-s CMD] [--smtpHost HOST[:PORT]] [--smtpPort PORT]"
         + " [--fromEmail ADDR] [--userName USER] [--password PASS] [--tls] [--webhook URL]... [--alertmanager URL]..."
-        + " [--spool DIR] [--tail N] [--rate-limit N/DURATION] [--hostname NAME] [--hostname-in-subject] [--log-format FORMAT]"
+        + " [--spool DIR] [--tail N] [--rate-limit N/DURATION] [--hostname NAME] [--hostname-in-subject]"
+        + " [--heartbeat URL] [--log-format FORMAT]"
     )
   })
 })

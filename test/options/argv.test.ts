@@ -78,6 +78,7 @@ describe("normalize", () => {
       expect(error(httpok, ["--ver", "http://x/"])).toBe(
         "ambiguous option: --ver (could be --verify-tls, --version)"
       )
+      expect(error(crashmail, ["--he"])).toBe("ambiguous option: --he (could be --heartbeat, --help)")
     })
 
     it("is case-sensitive", () => {
@@ -164,7 +165,7 @@ describe("normalize", () => {
     it("turns -h/--help anywhere into just --help", () => {
       expect(ok(httpok, ["-p", "foo", "http://x/", "-h"])).toEqual(["--help"])
       expect(ok(memmon, ["-ch"])).toEqual(["--help"])
-      expect(ok(crashmail, ["--he"])).toEqual(["--help"])
+      expect(ok(crashmail, ["--hel"])).toEqual(["--help"])
     })
 
     it("lets help win over errors elsewhere on the line", () => {

@@ -22,8 +22,12 @@ import type { ProcessId } from "../../domain/Process.js"
 import type { ProtocolError } from "../../protocol/Framing.js"
 import * as Listener from "../../protocol/Listener.js"
 import * as ListenerIO from "../../protocol/ListenerIO.js"
+import type { HeartbeatConfig } from "../../options/heartbeat.js"
+import { HttpProbe } from "../../services/HttpProbe.js"
 import { LogTail } from "../../services/LogTail.js"
 import { Supervisor } from "../../supervisor/Supervisor.js"
+import * as Heartbeat from "./Heartbeat.js"
+import { beating, withTicks } from "./Heartbeat.js"
 
 /** Started by hand rather than by supervisord (SPEC §2). */
 export class NotAListener extends Data.TaggedError("NotAListener")<{ readonly plugin: string }> {
@@ -76,12 +80,17 @@ export type MakeHandler<R, H> = (
   env: ListenerEnv
 ) => Effect.Effect<(event: Event) => Effect.Effect<void>, H, R | Scope.Scope>
 
+export interface ServeOptions extends Listener.Options {
+  /** `--heartbeat`: beats on TICKs around the handler (which then takes every TICK). */
+  readonly heartbeat?: HeartbeatConfig | undefined
+}
+
 /** Runs a plugin's handler as supervisord's listener until stdin ends or SIGTERM. */
 export const serve = <R, E, H>(
   plugin: string,
   makeHandler: MakeHandler<R, H>,
   services: (env: ListenerEnv) => Layer.Layer<Exclude<R, Scope.Scope>, E>,
-  options?: Listener.Options
+  options?: ServeOptions
 ): Effect.Effect<void, NotAListener | ProtocolError | CredentialsRefused | E | H> =>
   Effect.gen(function*() {
     const env = yield* listenerEnv(plugin)
@@ -91,7 +100,11 @@ export const serve = <R, E, H>(
       // A plugin whose layers reach supervisord asks it once, after its own checks (the spool).
       const supervisor = yield* Effect.serviceOption(Supervisor)
       if (Option.isSome(supervisor)) yield* checkSupervisor(supervisor.value)
-      yield* Listener.run(handler, options)
+      const heartbeat = options?.heartbeat
+      if (heartbeat === undefined) return yield* Listener.run(handler, options)
+      const beat = yield* Heartbeat.make(plugin, heartbeat).pipe(Effect.provide(HttpProbe.layer))
+      const accepts = withTicks(options?.accepts)
+      yield* Listener.run(beating(beat, handler, options?.accepts), accepts === undefined ? {} : { accepts })
     })).pipe(
       Effect.provide(Layer.merge(services(env), ListenerIO.layer))
     )

@@ -18,7 +18,8 @@ export const listen = (config: HttpokConfig) =>
         supervisorLayer,
         HttpProbe.layer,
         Gcore.layer
-      )
+      ),
+    { heartbeat: config.heartbeat }
   )
 
 export const plugin = Plugin.make({
