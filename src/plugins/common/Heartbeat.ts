@@ -66,7 +66,8 @@ export const make = (
     let lastMinute: number | undefined
     let inFlight = false
 
-    const ping = probe.get({ url: config.url, timeout: BEAT_TIMEOUT, userAgent: USER_AGENT }).pipe(
+    // Verified, unlike httpok's checks: the URL's token is the secret that keeps the switch honest.
+    const ping = probe.get({ url: config.url, timeout: BEAT_TIMEOUT, userAgent: USER_AGENT, verifyTls: true }).pipe(
       Effect.flatMap((response) =>
         response.status >= 200 && response.status < 300
           ? Effect.logDebug(`heartbeat sent to ${where}`)

@@ -34,7 +34,7 @@ describe("Heartbeat", () => {
       }
       const requests = yield* (yield* HttpProbeTest).requests
       expect(requests.map((request) => request.url)).toEqual([URL, URL, URL])
-      expect(requests[0]?.userAgent).toBe("superlance-heartbeat")
+      expect(requests[0]).toMatchObject({ userAgent: "superlance-heartbeat", verifyTls: true })
       expect(logs).toEqual([])
     }).pipe(Effect.provide(testLayer(logs)))
   })
