@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { Gcore } from "../../services/Gcore.js"
 import { HttpProbe } from "../../services/HttpProbe.js"
+import { TcpProbe } from "../../services/TcpProbe.js"
 import { deliveryLayer, serve, spoolFile, supervisorLayer } from "../common/listen.js"
 import * as Plugin from "../common/Plugin.js"
 import { httpok } from "./httpok.js"
@@ -17,6 +18,7 @@ export const listen = (config: HttpokConfig) =>
         deliveryLayer(config.mail, config.receivers, config.host),
         supervisorLayer,
         HttpProbe.layer,
+        TcpProbe.layer,
         Gcore.layer
       ),
     { heartbeat: config.heartbeat }

@@ -23,7 +23,7 @@ export const memmonTable = {
     short: "p",
     kind: "repeated",
     metavar: "NAME=SIZE",
-    description: "Restart process NAME (name or group:name) above SIZE (like 200MB). Repeatable."
+    description: "Restart process NAME (name, group:name, or group:* for each of a group) above SIZE (like 200MB). Repeatable."
   },
   group: {
     short: "g",
@@ -57,7 +57,7 @@ export const memmonTable = {
 export interface MemmonConfig {
   /** `-c`: count each process with all its descendants. */
   readonly cumulative: boolean
-  /** `-p name=size` / `-p group:name=size`; one entry per spec, the last given wins. */
+  /** `-p name=size` / `-p group:name=size` / `-p group:*=size`; one entry per spec, the last given wins. */
   readonly programLimits: ReadonlyArray<ProgramLimit>
   /** `-g group=size`; one entry per group, the last given wins. */
   readonly groupLimits: ReadonlyArray<GroupLimit>

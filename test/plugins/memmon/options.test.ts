@@ -60,6 +60,13 @@ describe("memmon config", () => {
       expect(config.name).toBe("prod")
     }))
 
+  it.effect("-p GROUP:*=SIZE: a limit for each process of a group (a numprocs program)", () =>
+    Effect.gen(function*() {
+      const config = yield* decode(["-p", "web:*=200MB", "-c"])
+      expect(config.programLimits).toEqual([{ program: { text: "web:*", group: "web", name: "*" }, bytes: 200 * MB }])
+      expect(config.cumulative).toBe(true)
+    }))
+
   it.effect("a later limit for the same name replaces an earlier one", () =>
     Effect.gen(function*() {
       const config = yield* decode(["-p", "foo=1MB", "-p", "bar=3MB", "-p", "foo=2MB", "-g", "g=1KB", "-g", "g=2KB"])
