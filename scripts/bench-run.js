@@ -19,6 +19,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { SMTPServer } from "smtp-server"
 import { protocolReader } from "./protocolReader.js"
+import { writeRunConfig } from "./runConfig.js"
 import { startSupervisord } from "./supervisord.js"
 
 const EVENTS = Number(process.argv[2] ?? 10_000)
@@ -48,36 +49,6 @@ const events = {
 /** The mixed events: per hundred, one crash, one FATAL, 30 TICKs, 68 expected exits. */
 const mixed = (i) => (i % 100 === 0 ? "crash" : i % 100 === 50 ? "fatal" : i % 10 < 3 ? "tick" : "exit")
 
-/** The six plugins as sections of one file; every mail goes to the local SMTP server. */
-const configFile = ({ smtp, url }) => {
-  const file = path.join(dir, "superlance.toml")
-  fs.writeFileSync(
-    file,
-    `email = "ops@example.com"
-toEmail = "ops@example.com"
-fromEmail = "sv@example.com"
-smtpHost = "${smtp}"
-# The batch mailers send what they collected every 0.01 minutes (0.6 s).
-interval = 0.01
-
-[httpok]
-url = "${url}"
-program = ["web"]
-
-[memmon]
-program = ["web=1GB"]
-
-[crashmail]
-
-[crashmailbatch]
-
-[fatalmailbatch]
-
-[crashsms]
-`
-  )
-  return file
-}
 /** Mails for the first events: crashmail, crashmailbatch and crashsms for the crash, fatalmailbatch for the FATAL. */
 const MAILS_FIRST = 4
 
@@ -169,7 +140,7 @@ const smtp = await smtpServer()
 const web = await httpServer()
 try {
   const context = { supervisorUrl: supervisor.url, mails: smtp.mails }
-  const combined = [path.join(here, "../bin/superlance.js"), "run", configFile({ smtp: `127.0.0.1:${smtp.port}`, url: web.url })]
+  const combined = [path.join(here, "../bin/superlance.js"), "run", writeRunConfig(dir, { smtp: `127.0.0.1:${smtp.port}`, url: web.url })]
   const rounds = []
   for (let round = 0; round < ROUNDS; round++) {
     // Taking turns, so that both meet the same machine.

@@ -1,16 +1,12 @@
-// The V8 startup snapshot of the CLI (see src/snapshot.ts): a CommonJS bundle run once by
-// `node --build-snapshot`, whose heap the launcher (bin/superlance.js) then starts from.
-//
-//   dist/snapshot/superlance.cjs   the bundle the snapshot is built from
-//   dist/snapshot/superlance.blob  the snapshot
-//   dist/snapshot/node             link to the node binary that built it: a blob only loads in that
-//                                  very binary, so the launcher falls back to the plain bundle when
-//                                  the `node` it finds is another file (or newer than the blob)
-import { spawnSync } from "node:child_process"
-import { mkdirSync, realpathSync, renameSync, rmSync, symlinkSync } from "node:fs"
+// The V8 startup snapshot of the CLI (see src/snapshot.ts): a CommonJS bundle,
+// dist/snapshot/superlance.cjs, run once by `node --build-snapshot` (scripts/snapshot-blob.js),
+// whose heap the launcher (bin/superlance.js) then starts from. The package ships the bundle and
+// makes the snapshot where it is installed (postinstall), since a snapshot fits one node binary.
+import { mkdirSync } from "node:fs"
 import { builtinModules } from "node:module"
 import { join } from "node:path"
 import { build } from "esbuild"
+import { buildSnapshotBlob } from "./snapshot-blob.js"
 
 const dir = "dist/snapshot"
 
@@ -76,10 +72,9 @@ module.exports = (name, keys) => {
   }
 }
 
-/** Builds the snapshot; on failure removes it, so the commands start from the plain bundle. */
+/** Bundles the snapshot's entry, then makes the snapshot (scripts/snapshot-blob.js); false when that failed. */
 export const buildSnapshot = async () => {
   mkdirSync(dir, { recursive: true })
-  const bundle = join(dir, "superlance.cjs")
   await build({
     bundle: true,
     platform: "node",
@@ -87,34 +82,11 @@ export const buildSnapshot = async () => {
     target: "node20",
     logLevel: "warning",
     entryPoints: ["src/snapshot.ts"],
-    outfile: bundle,
+    outfile: join(dir, "superlance.cjs"),
     // Smaller source text in the heap; names are kept for stack traces.
     minifyWhitespace: true,
     minifySyntax: true,
     plugins: [lazyBuiltins]
   })
-  const blob = join(dir, "superlance.blob")
-  const stamp = join(dir, "node")
-  const building = `${blob}.${process.pid}`
-  // src/snapshot.ts starts crashmail once to warm the snapshot: as a listener with nothing to read.
-  const run = spawnSync(process.execPath, ["--snapshot-blob", building, "--build-snapshot", bundle], {
-    stdio: ["ignore", "ignore", "pipe"],
-    env: { ...process.env, SUPERVISOR_SERVER_URL: "unix:///nonexistent/supervisor.sock" },
-    encoding: "utf8"
-  })
-  const said = run.stderr.split("\n").filter((line) => line !== "" && !/Error\.stackTraceLimit/.test(line))
-  if (run.status !== 0 || said.length > 0) {
-    rmSync(building, { force: true })
-    rmSync(blob, { force: true })
-    rmSync(stamp, { force: true })
-    process.stderr.write(
-      `warning: the startup snapshot was not built (${run.error?.message ?? `exit ${run.status}`}); commands start from the plain bundle, slower\n${said.join("\n")}\n`
-    )
-    return false
-  }
-  // Replaced, never rewritten in place: a command starting meanwhile sees the old or the new one.
-  renameSync(building, blob)
-  symlinkSync(realpathSync(process.execPath), `${stamp}.${process.pid}`)
-  renameSync(`${stamp}.${process.pid}`, stamp)
-  return true
+  return buildSnapshotBlob()
 }

@@ -3,9 +3,7 @@
  * original commands were started. Options are normalised from getopt/optparse forms, parsed by
  * @effect/cli, decoded into a typed config, and handed to the plugin's listener.
  */
-import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as Arr from "effect/Array"
 import * as FileSystem from "@effect/platform/FileSystem"
@@ -15,12 +13,15 @@ import * as Logger from "effect/Logger"
 import packageJson from "../package.json" with { type: "json" }
 import { routes } from "./alerts/Routes.js"
 import { testMail as runTestMail } from "./alerts/TestMail.js"
-import { print, printError } from "./Console.js"
+import { layout, print, printError } from "./Console.js"
 import * as Demo from "./demo/Demo.js"
 import { normalize } from "./options/argv.js"
+import * as Completions from "./options/completions.js"
+import * as Help from "./options/help.js"
 import { decodeLogFormat } from "./options/logging.js"
 import { type OptionTable, toCommandConfig } from "./options/OptionTable.js"
 import { decodeTestMail, testMailTable } from "./options/testMail.js"
+import { UsageError } from "./options/UsageError.js"
 import type { Plugin } from "./plugins/common/Plugin.js"
 import { all as allPlugins, isPluginName, plugins } from "./plugins/registry.js"
 import { ProtocolError } from "./protocol/Framing.js"
@@ -46,11 +47,14 @@ const listenerCommand = (plugin: Plugin) =>
       )
     )).pipe(Command.withDescription(plugin.description))
 
+const testMailDescription = "Send one test message through the given mail, webhook or Alertmanager options."
+const demoDescription = "Run a live demo: a real supervisord, example programs, our listeners, mail shown here."
+
 const testMail = Command.make(
   "test-mail",
   toCommandConfig(testMailTable),
   (raw) => decodeTestMail(raw).pipe(Effect.flatMap((config) => runTestMail(routes(config.mail, config.receivers))))
-).pipe(Command.withDescription("Send one test message through the given mail, webhook or Alertmanager options."))
+).pipe(Command.withDescription(testMailDescription))
 
 /** Reads and decodes a config file; problems are named `FILE: [section] key: …`, one per line. */
 const readRunConfig = (path: string) =>
@@ -60,65 +64,160 @@ const readRunConfig = (path: string) =>
     Effect.mapError((error) => new RunConfig.RunConfigError({ problems: error.problems.map((line) => `${path}: ${line}`) }))
   )
 
+const runDescription = "Run any mix of plugins, each any number of times, in one listener, from a TOML file."
+
 /**
  * `superlance run CONFIG`: every section of the file in one listener. `--check` validates the
  * file by hand (no supervisord needed) and prints the `events=` line its listener needs.
  */
-const run = Command.make(
-  "run",
-  {
-    check: Options.boolean("check").pipe(
-      Options.withDescription("Only check CONFIG, and print the events= line its [eventlistener] needs.")
-    ),
-    config: Args.text({ name: "CONFIG" }).pipe(Args.withDescription("The TOML file: one section per plugin."))
-  },
-  ({ check, config: path }) =>
-    Effect.flatMap(readRunConfig(path), (config) =>
-      check
-        ? print(RunConfig.eventsLine(config))
-        : Run.listen(config).pipe(
-          Effect.tapError((error) => error._tag === "ProtocolError" ? Effect.logFatal(error.message) : Effect.void),
-          config.logLevel === undefined ? (self) => self : Logger.withMinimumLogLevel(config.logLevel),
-          Effect.provide(Logging.layerFor(config.logFormat))
-        ))
-).pipe(Command.withDescription("Run several plugins, each any number of times, in one listener, from a TOML file."))
+const run = Command.make("run", toCommandConfig(RunConfig.runTable), (raw) =>
+  Effect.gen(function*() {
+    if (raw.config._tag === "None") return yield* new UsageError({ message: "missing CONFIG" })
+    const config = yield* readRunConfig(raw.config.value)
+    if (raw.check) return yield* print(RunConfig.eventsLine(config))
+    yield* Run.listen(config).pipe(
+      Effect.tapError((error) => error._tag === "ProtocolError" ? Effect.logFatal(error.message) : Effect.void),
+      config.logLevel === undefined ? (self) => self : Logger.withMinimumLogLevel(config.logLevel),
+      Effect.provide(Logging.layerFor(config.logFormat))
+    )
+  })).pipe(Command.withDescription(runDescription))
 
 const demo = Command.make("demo", {}, () => Demo.run).pipe(
-  Command.withDescription("Run a live demo: a real supervisord, example programs, our listeners, mail shown here.")
+  Command.withDescription(demoDescription)
 )
 
+const purpose = "supervisord event listeners, drop-in for Python superlance."
+
 export const root = Command.make("superlance").pipe(
-  Command.withDescription("supervisord event listeners: httpok, crashmail, memmon and the batch mailers."),
+  Command.withDescription(purpose),
   Command.withSubcommands(Arr.appendAll(allPlugins.map(listenerCommand), Arr.make(run, testMail, demo)))
 )
 
 const runCommand = Command.run(root, { name: "superlance", version: VERSION })
 
-/** The option table of a command whose options are normalised from getopt/optparse forms. */
-const optionTable = (name: string | undefined): OptionTable | undefined =>
-  isPluginName(name) ? plugins[name].options : name === "test-mail" ? testMailTable : undefined
-
 /**
  * Exit codes: 2 for a configuration that cannot work (bad usage, as getopt/optparse; an unusable
- * spool directory), 1 for a listener that cannot go on.
+ * spool directory; credentials supervisord refuses), 1 for a listener that cannot go on.
  */
 export const EXIT_USAGE = 2
 export const EXIT_FAILURE = 1
+
+/** The option table of a command whose options are normalised from getopt/optparse forms. */
+const optionTable = (name: string | undefined): OptionTable | undefined =>
+  isPluginName(name)
+    ? plugins[name].options
+    : name === "run"
+    ? RunConfig.runTable
+    : name === "test-mail"
+    ? testMailTable
+    : name === "demo"
+    ? {}
+    : undefined
+
+/** `superlance`'s own options (`--help` and `--version` are every command's, see argv.ts). */
+const rootOptions = {
+  completions: {
+    kind: "single",
+    metavar: "SHELL",
+    choices: Completions.shells,
+    description: "Print the completion script for bash, zsh or fish."
+  }
+} as const satisfies OptionTable
+
+const rootHelpTable = {
+  help: { ...Help.builtins.help, description: "Show this help; superlance COMMAND -h shows a command's." },
+  version: { kind: "flag", description: "Print the version." },
+  ...rootOptions
+} as const satisfies OptionTable
+
+/** A command as help and completion see it: its options with the built-in ones it reads. */
+interface CommandInfo extends Completions.CompletedCommand {
+  readonly sample?: Help.Sample
+}
+
+const sampleOf = (plugin: Plugin): Help.Sample => ({ section: plugin.name, args: plugin.example, events: plugin.events })
+
+const commands: ReadonlyArray<CommandInfo> = [
+  ...allPlugins.map((plugin) => ({
+    name: plugin.name,
+    description: plugin.description,
+    table: { ...plugin.options, ...Help.logLevel, ...Help.builtins },
+    sample: sampleOf(plugin),
+    ownName: true
+  })),
+  {
+    name: "run",
+    description: runDescription,
+    table: { ...RunConfig.runTable, ...Help.logLevel, ...Help.builtins },
+    sample: { section: "superlance", args: "/etc/superlance.toml", events: "PROCESS_STATE_EXITED,TICK_60" },
+    ownName: false
+  },
+  { name: "test-mail", description: testMailDescription, table: { ...testMailTable, ...Help.builtins }, ownName: false },
+  { name: "demo", description: demoDescription, table: Help.builtins, ownName: false }
+]
+
+const commandHelp = (name: string, shownAs: string) =>
+  Effect.flatMap(layout, (look) => {
+    const command = commands.find((c) => c.name === name)
+    if (command === undefined) return Effect.void
+    const { description, sample, table } = command
+    return print(Help.commandPage({ name: shownAs, command: name, purpose: description, table, sample }, look))
+  })
+
+const rootHelp = Effect.flatMap(layout, (look) =>
+  print(Help.rootPage({
+    name: "superlance",
+    version: VERSION,
+    purpose,
+    listeners: allPlugins.map((p) => ({ name: p.name, purpose: p.description })),
+    others: commands.filter((c) => !c.ownName).map((c) => ({ name: c.name, purpose: c.description })),
+    table: rootHelpTable,
+    sample: { ...sampleOf(plugins.httpok), command: plugins.httpok.name }
+  }, look)))
+
+/** The value of `--completions` in a normalised argv (`--completions=bash` or two tokens). */
+const completionsShell = (argv: ReadonlyArray<string>): string | undefined => {
+  const at = argv.findIndex((arg) => arg === "--completions" || arg.startsWith("--completions="))
+  if (at === -1) return undefined
+  const arg = argv[at]!
+  return arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : argv[at + 1]
+}
+
+/** `superlance` without a command: its help, the version, or a completion script. */
+const rootCommand = (args: ReadonlyArray<string>): Effect.Effect<number> => {
+  const fail = (message: string) => printError(`superlance: ${message} (see 'superlance --help')`).pipe(Effect.as(EXIT_USAGE))
+  const first = args[0]
+  if (first !== undefined && !first.startsWith("-")) return fail(`no such command: ${first}`)
+  const normalized = normalize(rootOptions, args)
+  if (Either.isLeft(normalized)) return fail(normalized.left.message)
+  const argv = normalized.right
+  if (argv[0] === "--version") return print(VERSION).pipe(Effect.as(0))
+  const shell = completionsShell(argv)
+  if (argv[0] === "--help" || shell === undefined) return rootHelp.pipe(Effect.as(0))
+  if (!Completions.isShell(shell)) {
+    return fail(`option --completions: ${JSON.stringify(shell)} is not one of ${Completions.shells.join(", ")}`)
+  }
+  return print(Completions.script(shell, { root: "superlance", rootOptions: rootHelpTable, commands })).pipe(Effect.as(0))
+}
 
 /**
  * Runs the command line and answers the process's exit code; every failure has been reported
  * on stderr in one line by then.
  */
 export const main = (args: ReadonlyArray<string>, invokedAs: string) => {
-  const plugin = isPluginName(invokedAs) ? invokedAs : optionTable(args[0]) !== undefined ? args[0] : undefined
-  const rest = plugin === undefined ? args : isPluginName(invokedAs) ? args : args.slice(1)
-  const seeHelp = `see '${plugin === undefined ? "superlance" : invokedAs === plugin ? plugin : `superlance ${plugin}`} --help'`
-  const table = optionTable(plugin)
-  const normalized = table === undefined ? Either.right(rest) : normalize(table, rest)
+  const command = isPluginName(invokedAs) ? invokedAs : optionTable(args[0]) !== undefined ? args[0] : undefined
+  if (command === undefined) return rootCommand(args)
+  const rest = isPluginName(invokedAs) ? args : args.slice(1)
+  const shownAs = invokedAs === command ? command : `superlance ${command}`
+  const seeHelp = `see '${shownAs} --help'`
+  const normalized = normalize(optionTable(command) ?? {}, rest)
   if (Either.isLeft(normalized)) {
-    return printError(`${plugin}: ${normalized.left.message} (${seeHelp})`).pipe(Effect.as(EXIT_USAGE))
+    return printError(`${command}: ${normalized.left.message} (${seeHelp})`).pipe(Effect.as(EXIT_USAGE))
   }
-  const argv = ["node", "superlance", ...(plugin === undefined ? [] : [plugin]), ...normalized.right]
+  // Help and version are ours, not @effect/cli's: one screen from the tables, one line.
+  if (normalized.right[0] === "--help") return commandHelp(command, shownAs).pipe(Effect.as(0))
+  if (normalized.right[0] === "--version") return print(VERSION).pipe(Effect.as(0))
+  const argv = ["node", "superlance", command, ...normalized.right]
   return runCommand(argv).pipe(
     Effect.as(0),
     Effect.catchAll((failure) => {
@@ -134,17 +233,17 @@ export const main = (args: ReadonlyArray<string>, invokedAs: string) => {
       }
       switch (failure._tag) {
         case "UsageError":
-          return printError(`${plugin}: ${failure.message} (${seeHelp})`).pipe(Effect.as(EXIT_USAGE))
-        case "SpoolError": // a configuration that cannot work, as a bad option
-          return printError(`${plugin}: ${failure.message}`).pipe(Effect.as(EXIT_USAGE))
-
+          return printError(`${command}: ${failure.message} (${seeHelp})`).pipe(Effect.as(EXIT_USAGE))
+        case "SpoolError":
+        case "CredentialsRefused": // a configuration that cannot work, as a bad option
+          return printError(`${command}: ${failure.message}`).pipe(Effect.as(EXIT_USAGE))
         case "NotAListener":
           return printError(failure.message).pipe(Effect.as(EXIT_FAILURE))
         case "ProtocolError":
           // Logged by the listener, in its log format.
           return Effect.succeed(EXIT_FAILURE)
         default:
-          return printError(`${plugin ?? "superlance"}: ${failure.message}`).pipe(Effect.as(EXIT_FAILURE))
+          return printError(`${command}: ${failure.message}`).pipe(Effect.as(EXIT_FAILURE))
       }
     })
   )

@@ -6,11 +6,29 @@
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type { Layout } from "./options/help.js"
 
 const ANSI = /\u001b\[[0-9;]*m/g
 
 /** A usage error reads as one line, whatever @effect/cli's help renderer made of it. */
 export const oneLine = (text: string): string => text.replace(ANSI, "").replace(/\s*\n\s*/g, " ").trim()
+
+/**
+ * How help should look here: on a terminal, its width, and colour unless NO_COLOR is set
+ * (no-color.org: any non-empty value) or TERM is dumb; piped or redirected, 80 columns, plain.
+ */
+export const layoutFor = (
+  stdout: { readonly isTTY?: boolean; readonly columns?: number },
+  env: Readonly<Record<string, string | undefined>>
+): Layout => {
+  if (stdout.isTTY !== true) return { width: 80, color: false }
+  const noColor = (env["NO_COLOR"] ?? "") !== "" || env["TERM"] === "dumb"
+  // A pty without a size (0 columns) reads as the usual 80.
+  const columns = stdout.columns === undefined || stdout.columns === 0 ? 80 : stdout.columns
+  return { width: Math.max(columns, 40), color: !noColor }
+}
+
+export const layout: Effect.Effect<Layout> = Effect.sync(() => layoutFor(process.stdout, process.env))
 
 export const print = (text: string): Effect.Effect<void> => Effect.sync(() => void process.stdout.write(`${text}\n`))
 

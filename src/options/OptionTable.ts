@@ -13,6 +13,12 @@ import type * as Types from "effect/Types"
 
 export type OptionKind = "flag" | "single" | "repeated" | "positional"
 
+/**
+ * Where `--help` lists an option: under the plugin's own heading (no group), or with the options
+ * of its kind that several plugins share. A shared table stamps its group with `inGroup`.
+ */
+export type OptionGroup = "mail" | "notify" | "safety" | "other"
+
 export interface OptionSpec {
   readonly kind: OptionKind
   /** One letter, case-sensitive (`-e` and `-E` are different options). */
@@ -24,6 +30,15 @@ export interface OptionSpec {
   readonly description: string
   /** Options sharing an `exclusive` name override each other: the last one given counts. */
   readonly exclusive?: string
+  /** The values it takes, when they are a few words: shell completion offers them. */
+  readonly choices?: ReadonlyArray<string>
+  /** Where `--help` lists it; absent: among the plugin's own options. */
+  readonly group?: OptionGroup
+  /**
+   * One of the Python original's options (SPEC §5): a long-option prefix is resolved among these
+   * first, so `httpok --g` stays the original's `--gcore` whatever options we add.
+   */
+  readonly original?: true
 }
 
 export interface OptionTable {
@@ -119,23 +134,15 @@ export const toCommandConfig = <T extends OptionTable>(table: T): CommandConfig<
   return record as CommandConfig<T>
 }
 
-/** A one-line synopsis, e.g. `usage: httpok [-p NAME]... [-a] [-t SEC] URL`. */
-export const usage = <T extends OptionTable>(command: string, table: T): string => {
-  const parts = entries(table).map(([key, spec]) => {
-    const name = spec.short === undefined ? `--${key}` : `-${spec.short}`
-    const value = spec.metavar ?? "VALUE"
-    switch (spec.kind) {
-      case "positional":
-        return value
-      case "flag":
-        return `[${name}]`
-      case "single":
-        return `[${name} ${value}]`
-      case "repeated":
-        return `[${name} ${value}]...`
-    }
-  })
-  return ["usage:", command, ...parts].join(" ")
+/** The same table with every entry listed under `group` in `--help`: how a shared table says what it is. */
+export const inGroup = <const G extends OptionGroup, const T extends OptionTable>(
+  group: G,
+  table: T
+): { readonly [K in keyof T]: T[K] & { readonly group: G } } => {
+  const stamped: Record<string, OptionSpec> = {}
+  for (const [key, spec] of entries(table)) stamped[key] = { ...spec, group }
+  // Built key by key from `table`, each entry the same spec with `group` added.
+  return stamped as { readonly [K in keyof T]: T[K] & { readonly group: G } }
 }
 
 /** A value as a config file gives it: a flag's boolean, a repeated option's list, another option's text. */

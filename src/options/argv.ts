@@ -43,11 +43,22 @@ const namesOf = (table: OptionTable): Names => {
   return { long, short }
 }
 
-/** getopt's rule: an exact name wins, else a prefix naming exactly one option. */
+/** The Python original's own options (its getopt/optparse always had `--help`). */
+const isOriginal = (target: Target): boolean =>
+  target._tag === "Help" || (target._tag === "Option" && target.spec.original === true)
+
+/**
+ * getopt's rule: an exact name wins, else a prefix naming exactly one option. A prefix is read
+ * among the original's options first, so the abbreviations its users wrote (`httpok --g` for
+ * `--gcore`) keep their meaning whatever options we add; only a prefix naming none of those is
+ * read among ours.
+ */
 const resolveLong = (names: Names, name: string): Either.Either<readonly [string, Target], UsageError> => {
   const exact = names.long.get(name)
   if (exact !== undefined) return Either.right([name, exact])
-  const candidates = [...names.long].filter(([long]) => long.startsWith(name))
+  const all = [...names.long].filter(([long]) => long.startsWith(name))
+  const originals = all.filter(([, target]) => isOriginal(target))
+  const candidates = originals.length > 0 ? originals : all
   const targets = new Set(candidates.map(([, target]) => target))
   if (targets.size === 1) return Either.right(candidates[0]!)
   if (targets.size === 0) return Either.left(new UsageError({ message: `no such option: --${name}` }))

@@ -5,16 +5,17 @@ import * as Schema from "effect/Schema"
 import { LogFormat } from "../protocol/Logging.js"
 import { fields } from "./fields.js"
 import type { UsageError } from "./UsageError.js"
-import type { OptionTable, Raw } from "./OptionTable.js"
+import { inGroup, type Raw } from "./OptionTable.js"
 
 /** How a running listener writes its log lines (besides the built-in `--log-level`): every plugin. */
-export const logging = {
+export const logging = inGroup("other", {
   "log-format": {
     kind: "single",
     metavar: "FORMAT",
+    choices: ["text", "json"],
     description: "Log lines as text (time, level, message: the default) or json (one object per line)."
   }
-} as const satisfies OptionTable
+})
 
 const LogFormatName: Schema.Schema<LogFormat, string> = Schema.compose(Schema.String, LogFormat).annotations({
   description: "text or json"

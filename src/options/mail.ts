@@ -15,18 +15,20 @@ import type { Fields, FieldsOf } from "./fields.js"
 import { UsageError, usageError } from "./UsageError.js"
 import { EmailAddress, EmailList, HostPort, NonBlank, Port } from "./units.js"
 import type { HostPort as HostPortValue } from "./units.js"
-import type { OptionTable } from "./OptionTable.js"
+import { inGroup } from "./OptionTable.js"
 import { receivers } from "./receivers.js"
 
-/** Mail options of the sendmail-first plugins (crashmail, httpok, memmon), and the receivers. */
-export const listenerMail = {
+/** How the sendmail-first plugins (crashmail, httpok, memmon) mail. */
+const sendmailFirst = inGroup("mail", {
   email: {
+    original: true,
     short: "m",
     kind: "single",
     metavar: "ADDR",
     description: "Mail reports to ADDR (comma-separated for several). Without it nothing is mailed."
   },
   sendmail_program: {
+    original: true,
     short: "s",
     aliases: ["sendmail"],
     kind: "single",
@@ -50,9 +52,11 @@ export const listenerMail = {
     metavar: "PASS",
     description: "SMTP password (better: env SUPERLANCE_SMTP_PASSWORD, which ps does not show)."
   },
-  tls: { kind: "flag", description: "Use STARTTLS with the SMTP server." },
-  ...receivers
-} as const satisfies OptionTable
+  tls: { kind: "flag", description: "Use STARTTLS with the SMTP server." }
+})
+
+/** Mail options of the sendmail-first plugins (crashmail, httpok, memmon), and the receivers. */
+export const listenerMail = { ...sendmailFirst, ...receivers }
 
 
 /** How mail travels: the transports' own configurations, so the two cannot drift apart. */

@@ -9,10 +9,10 @@ import type { Fields } from "./fields.js"
 import type { UsageError } from "./UsageError.js"
 import { HttpUrl, NonBlank, PositiveInt } from "./units.js"
 import type { Receivers } from "../alerts/Routes.js"
-import type { OptionTable } from "./OptionTable.js"
+import { inGroup } from "./OptionTable.js"
 
 /** Where alerts go besides (or instead of) mail: every plugin has these. */
-export const receivers = {
+export const receivers = inGroup("notify", {
   webhook: {
     kind: "repeated",
     metavar: "URL",
@@ -23,25 +23,25 @@ export const receivers = {
     metavar: "URL",
     description: "Post each alert to the Prometheus Alertmanager at URL (API v2). Repeatable."
   }
-} as const satisfies OptionTable
+})
 
 /** `--spool DIR`: every plugin queues its alerts, and can keep the queue on disk. */
-export const spool = {
+export const spool = inGroup("notify", {
   spool: {
     kind: "single",
     metavar: "DIR",
-    description: "Keep unsent alerts in DIR too, so they survive a restart."
+    description: "Keep unsent alerts in DIR, so they survive a restart."
   }
-} as const satisfies OptionTable
+})
 
 /** `--tail N`: crashmail and the batch plugins. */
-export const tail = {
+export const tail = inGroup("notify", {
   tail: {
     kind: "single",
     metavar: "N",
     description: "Add the last N lines of the process's stderr log (stdout log if stderr is empty) to the alert."
   }
-} as const satisfies OptionTable
+})
 
 
 export type { Receivers } from "../alerts/Routes.js"

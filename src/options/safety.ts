@@ -11,10 +11,10 @@ import type { HostStamp } from "../alerts/hostname.js"
 import type { Fields } from "./fields.js"
 import { type UsageError, usageError } from "./UsageError.js"
 import { HostName, Period, PositiveInt, type Quota, RateLimit } from "./units.js"
-import type { OptionTable } from "./OptionTable.js"
+import { inGroup } from "./OptionTable.js"
 
 /** `--hostname`: every plugin. */
-export const host = {
+export const host = inGroup("safety", {
   hostname: {
     kind: "single",
     metavar: "NAME",
@@ -24,10 +24,10 @@ export const host = {
     kind: "flag",
     description: "Also start alert subjects with [NAME] (implies --hostname auto if not given)."
   }
-} as const satisfies OptionTable
+})
 
 /** httpok and memmon: when a process is left alone. */
-export const restartSafety = {
+export const restartSafety = inGroup("safety", {
   grace: {
     kind: "single",
     metavar: "DURATION",
@@ -43,16 +43,16 @@ export const restartSafety = {
     metavar: "DURATION",
     description: "The window of --max-restarts (like 10m, 1h)."
   }
-} as const satisfies OptionTable
+})
 
 /** `--rate-limit`: crashmail and the batch plugins. */
-export const rateLimit = {
+export const rateLimit = inGroup("safety", {
   "rate-limit": {
     kind: "single",
     metavar: "N/DURATION",
     description: "At most N alerts per process within DURATION (like 3/10m); further ones are counted."
   }
-} as const satisfies OptionTable
+})
 
 
 /** `--failures N`: consecutive bad checks (httpok) or ticks over the limit (memmon) before acting; 1 by default. */

@@ -202,7 +202,7 @@ export const NonBlank: Schema.Schema<string, string> = fromText(
 
 export const ProgramName: Schema.Schema<ProgramSpec, string> = fromText(
   ProgramSpec,
-  "a program name or group:name",
+  "a program name, group:name or group:*",
   parseProgramSpec,
   (spec) => spec.text
 )

@@ -10,12 +10,9 @@
  * A failing section is logged and goes on; one that cannot start stops the listener at start.
  */
 import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -33,6 +30,8 @@ import {
   type UnitStart
 } from "../plugins/common/listen.js"
 import { describeCause, IN_FLIGHT_GRACE } from "../protocol/Listener.js"
+import type { HeartbeatConfig } from "../options/heartbeat.js"
+import * as Heartbeat from "../plugins/common/Heartbeat.js"
 import { inSection } from "../protocol/Logging.js"
 import { HttpProbe } from "../services/HttpProbe.js"
 import type { RunConfig, Section } from "./RunConfig.js"
@@ -143,27 +142,15 @@ const start = (
     return { accepts: sectionAccepts(section), handle: section.plugin.ticks ? yield* handedOver(own) : own }
   }).pipe(inSection(section.name))
 
-/** At most one heartbeat a minute, however often TICKs come. */
-const HEARTBEAT_EVERY = Duration.minutes(1)
-
 /**
- * `heartbeat URL` (top level): a GET of URL on a TICK, at most once a minute, on its own fiber
- * like TICK work; a failure is a warning in the log, never queued, never retried.
+ * `heartbeat URL` (top level): the listener's one heartbeat, as a plugin's `--heartbeat` beats
+ * (plugins/common/Heartbeat.ts): on TICKs, at most once a minute, in the background.
  */
-const heartbeat = (url: string, shared: UnitStart["shared"]): Effect.Effect<Started, never, Scope.Scope> =>
+const heartbeatOf = (config: HeartbeatConfig, shared: UnitStart["shared"]): Effect.Effect<Started, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const probe = Context.get(yield* shared(HttpProbe.layer), HttpProbe)
-    let last: number | undefined
-    const beat: Handler = () =>
-      Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
-        if (last !== undefined && now - last < Duration.toMillis(HEARTBEAT_EVERY)) return
-        last = now
-        const answer = yield* Effect.either(probe.get({ url, timeout: Duration.seconds(10), verifyTls: true }))
-        if (Either.isLeft(answer)) return yield* Effect.logWarning(`${url}: ${answer.left.message}`)
-        if (answer.right.status >= 400) yield* Effect.logWarning(`${url}: status ${answer.right.status}`)
-      })
-    return { accepts: isTick, handle: yield* handedOver(isolated("heartbeat", beat)) }
+    const beat = yield* Heartbeat.make("superlance", config).pipe(Effect.provide(yield* shared(HttpProbe.layer)))
+    const handle: Handler = (event) => (event._tag === "Tick" ? beat.tick(event) : Effect.void)
+    return { accepts: isTick, handle: isolated("heartbeat", handle) }
   })
 
 /** Runs every section of the config as supervisord's one listener, until stdin ends or SIGTERM. */
@@ -173,10 +160,11 @@ export const listen = (config: RunConfig) => {
     "superlance run",
     (env) =>
       Effect.gen(function*() {
-        const shared = yield* sharing
+        const { checkStart, shared } = yield* sharing
         const deliveryFor = yield* deliveries
         const sections = yield* Effect.forEach(config.sections, (section) => start(section, env, shared, deliveryFor))
-        const started = config.heartbeat === undefined ? sections : [...sections, yield* heartbeat(config.heartbeat, shared)]
+        yield* checkStart
+        const started = config.heartbeat === undefined ? sections : [...sections, yield* heartbeatOf(config.heartbeat, shared)]
         yield* Effect.logInfo(`running ${config.sections.map((s) => s.name).join(", ")}`)
         return (event: Event) =>
           Effect.forEach(started, (s) => (s.accepts(event.eventName) ? s.handle(event) : Effect.void), { discard: true })

@@ -14,7 +14,11 @@ import * as Schema from "effect/Schema"
 import { parse, TomlDate, TomlError } from "smol-toml"
 import { type GivenValue, label, type OptionSpec, type OptionTable, rawOf } from "../options/OptionTable.js"
 import { isProcessWide } from "../options/processWide.js"
-import { HttpUrl, TickEvent } from "../options/units.js"
+import { fields } from "../options/fields.js"
+import { decodeHeartbeat, heartbeat, type HeartbeatConfig } from "../options/heartbeat.js"
+import { decodeReceivers, receivers } from "../options/receivers.js"
+import { decodeHost, host } from "../options/safety.js"
+import { TickEvent } from "../options/units.js"
 import type { Unit } from "../plugins/common/listen.js"
 import type { Plugin } from "../plugins/common/Plugin.js"
 import { all as allPlugins, isPluginName, plugins } from "../plugins/registry.js"
@@ -36,9 +40,18 @@ export interface RunConfig {
   /** `log-level`; absent: the command line's `--log-level`, else info. */
   readonly logLevel: LogLevel.LogLevel | undefined
   readonly logFormat: LogFormat
-  /** `heartbeat URL`. */
-  readonly heartbeat: string | undefined
+  /** `heartbeat URL`, with the top level's `alertmanager` and `hostname`. */
+  readonly heartbeat: HeartbeatConfig | undefined
 }
+
+/** `superlance run`'s own command line. */
+export const runTable = {
+  check: {
+    kind: "flag",
+    description: "Only check CONFIG (no supervisord needed) and print the events= line its [eventlistener] needs."
+  },
+  config: { kind: "positional", metavar: "CONFIG", description: "The TOML file: one section per plugin (docs/run.md)." }
+} as const satisfies OptionTable
 
 /** Everything wrong with a file, one line per problem naming the section and the key. */
 export class RunConfigError extends Data.TaggedError("RunConfigError")<{ readonly problems: ReadonlyArray<string> }> {
@@ -163,6 +176,32 @@ const processSetting = <A>(
   return setting
 }
 
+/** What the one heartbeat of the listener reads: `heartbeat`, and the top level's Alertmanagers and host name. */
+const heartbeatTable = { ...heartbeat, ...receivers, ...host } as const satisfies OptionTable
+
+/** `heartbeat URL` at the top level, decoded as a plugin's `--heartbeat` is, by its own decoders. */
+const decodeHeartbeatAt = (document: TomlTable, problems: Array<string>) =>
+  Effect.gen(function*() {
+    if (document["heartbeat"] === undefined) return undefined
+    const values = new Map<string, GivenValue>()
+    for (const [key, spec] of Object.entries(heartbeatTable)) {
+      const value = document[key]
+      if (value === undefined) continue
+      // A value that is no option's is reported where the sections read it.
+      Either.match(given(spec, value), {
+        onLeft: (problem) => key === "heartbeat" && problems.push(`top level: heartbeat: ${problem}`),
+        onRight: (raw) => values.set(key, raw)
+      })
+    }
+    const f = fields(heartbeatTable, rawOf(heartbeatTable, values))
+    const config = yield* Effect.either(
+      Effect.flatMap(Effect.zip(decodeReceivers(f), decodeHost(f)), ([to, stamp]) => decodeHeartbeat(f, to, stamp))
+    )
+    if (Either.isRight(config)) return config.right
+    problems.push(`top level: ${inFileTerms(heartbeatTable, config.left.message)}`)
+    return undefined
+  })
+
 /** Decodes a config file's text; every problem is reported, not only the first. */
 export const decode = (text: string): Effect.Effect<RunConfig, RunConfigError> =>
   Effect.gen(function*() {
@@ -195,13 +234,7 @@ export const decode = (text: string): Effect.Effect<RunConfig, RunConfigError> =
       (t) => Either.getOrUndefined(Schema.decodeUnknownEither(LogFormat)(t)),
       "text or json"
     )
-    const heartbeat = processSetting(
-      document,
-      "heartbeat",
-      problems,
-      (t) => Either.getOrUndefined(Schema.decodeEither(HttpUrl)(t)),
-      "an http or https URL"
-    )
+    const heartbeat = yield* decodeHeartbeatAt(document, problems)
 
     const sections = drafts(document, problems)
     if (sections.length === 0 && problems.length === 0) {

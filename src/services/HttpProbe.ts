@@ -26,6 +26,8 @@ export interface ProbeRequest {
   readonly verifyTls?: boolean | undefined
   /** Text to look for in the body (httpok's `-b`); reading stops as soon as it is found. */
   readonly find?: string | undefined
+  /** Default `httpok` (USER_AGENT); the heartbeat names itself. */
+  readonly userAgent?: string | undefined
 }
 
 export interface ProbeResponse {
@@ -277,7 +279,7 @@ const textScanner = (text: string, decoder: ReturnType<typeof decoderFor>): Body
 // ---------------------------------------------------------------------------
 // One attempt over node:net / node:tls
 
-const classify = (error: NodeJS.ErrnoException): ProbeFailureReason => {
+export const classify = (error: NodeJS.ErrnoException): ProbeFailureReason => {
   const code = error.code ?? ""
   if (code === "ECONNREFUSED") return "Refused"
   if (code === "ENOTFOUND" || code.startsWith("EAI_")) return "Dns"
@@ -290,7 +292,7 @@ const classify = (error: NodeJS.ErrnoException): ProbeFailureReason => {
   return "Other"
 }
 
-const describe = (reason: ProbeFailureReason, url: URL, error: NodeJS.ErrnoException): string => {
+export const describe = (reason: ProbeFailureReason, url: URL, error: NodeJS.ErrnoException): string => {
   const where = url.host
   const code = error.code === undefined ? "" : ` (${error.code})`
   switch (reason) {
@@ -316,13 +318,13 @@ const decodedOr = (text: string): string => {
 }
 
 /** The request, as node:http would send it for this URL with `agent: false`. */
-const requestHead = (url: URL): string => {
+const requestHead = (url: URL, userAgent: string): string => {
   const credentials = url.username !== "" || url.password !== ""
     ? `Authorization: Basic ${
       Buffer.from(`${decodedOr(url.username)}:${decodedOr(url.password)}`).toString("base64")
     }\r\n`
     : ""
-  return `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUser-Agent: ${USER_AGENT}\r\n${credentials}Connection: close\r\n\r\n`
+  return `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUser-Agent: ${userAgent}\r\n${credentials}Connection: close\r\n\r\n`
 }
 
 /** Bytes read at a time, into one buffer per attempt. */
@@ -413,7 +415,7 @@ export const nodeAttempt: Attempt = (request) =>
         if (reader.end()) complete()
         else fail(Object.assign(new Error("connection closed mid-response"), { code: "ECONNRESET" }))
       })
-      socket.write(requestHead(url))
+      socket.write(requestHead(url, request.userAgent ?? USER_AGENT))
       return Effect.sync(() => {
         settled = true
         socket.destroy()
@@ -427,9 +429,14 @@ export const nodeAttempt: Attempt = (request) =>
 /**
  * Runs attempts until one answers or fails for good, within the request's timeout (on the
  * Clock). A refused connection is retried with `refusedBackoff`: a service being restarted
- * refuses for a moment. Refused until the end is reported as refused, not as a timeout.
+ * refuses for a moment. Refused until the end is reported as refused, not as a timeout, which
+ * says `no <awaited> within <timeout>`. (Shared with the TCP check.)
  */
-export const bounded = (attempt: Attempt): Attempt => (request) =>
+export const bounded = <Req extends { readonly url: string; readonly timeout: Duration.DurationInput }, Res>(
+  attempt: (request: Req) => Effect.Effect<Res, ProbeError>,
+  awaited = "complete response"
+) =>
+(request: Req): Effect.Effect<Res, ProbeError> =>
   Effect.gen(function*() {
     const timeout = Duration.decode(request.timeout)
     // How many attempts were refused, and whether the time ran out waiting to retry one (rather
@@ -456,7 +463,7 @@ export const bounded = (attempt: Attempt): Attempt => (request) =>
               : new ProbeError({
                 reason: "Timeout",
                 url: request.url,
-                message: `no complete response within ${Duration.format(timeout)}`
+                message: `no ${awaited} within ${Duration.format(timeout)}`
               })
           )))
     )
@@ -468,7 +475,7 @@ const hostOf = (url: string): string => (URL.canParse(url) ? new URL(url).host :
 // The service
 
 export interface HttpProbeService {
-  /** GETs the URL with `User-Agent: httpok`, without following redirects. */
+  /** GETs the URL with `User-Agent: httpok` (or the request's), without following redirects. */
   readonly get: (request: ProbeRequest) => Effect.Effect<ProbeResponse, ProbeError>
 }
 
@@ -499,11 +506,12 @@ export class HttpProbe extends Context.Tag("superlance/HttpProbe")<HttpProbe, Ht
       const requests = yield* Ref.make<ReadonlyArray<ProbeRequest>>([])
       const queued = yield* Ref.make<ReadonlyArray<ScriptedReply>>([])
       const standing = yield* Ref.make<ScriptedReply>({})
+      const byUrl = yield* Ref.make<ReadonlyMap<string, ScriptedReply>>(new Map())
       const attempt: Attempt = (request) =>
         Effect.gen(function*() {
           yield* Ref.update(requests, (all) => [...all, request])
           const next = yield* Ref.modify(queued, ([first, ...rest]) => [first, rest] as const)
-          const reply = next ?? (yield* Ref.get(standing))
+          const reply = next ?? (yield* Ref.get(byUrl)).get(request.url) ?? (yield* Ref.get(standing))
           if (reply.delay !== undefined) yield* Effect.sleep(reply.delay)
           if ("fail" in reply) {
             return yield* new ProbeError({
@@ -518,6 +526,7 @@ export class HttpProbe extends Context.Tag("superlance/HttpProbe")<HttpProbe, Ht
       const control: HttpProbeTest["Type"] = {
         requests: Ref.get(requests),
         respond: (reply) => Ref.set(standing, reply),
+        respondAt: (url, reply) => Ref.update(byUrl, (all) => new Map([...all, [url, reply]])),
         respondOnce: (...replies) => Ref.update(queued, (all) => [...all, ...replies])
       }
       return Context.make(HttpProbe, make(attempt)).pipe(Context.add(HttpProbeTest, control))
@@ -531,6 +540,8 @@ export class HttpProbeTest extends Context.Tag("superlance/HttpProbeTest")<HttpP
   readonly requests: Effect.Effect<ReadonlyArray<ProbeRequest>>
   /** The reply for every attempt that has no queued one (default: 200 OK, empty body). */
   readonly respond: (reply: ScriptedReply) => Effect.Effect<void>
+  /** The reply for every attempt at this URL that has no queued one (before `respond`'s). */
+  readonly respondAt: (url: string, reply: ScriptedReply) => Effect.Effect<void>
   /** Replies for the coming attempts, used in order. */
   readonly respondOnce: (...replies: ReadonlyArray<ScriptedReply>) => Effect.Effect<void>
 }>() {}

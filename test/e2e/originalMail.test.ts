@@ -7,8 +7,8 @@
  * the MIME headers as written, the SMTP envelope, and the body as it is on the wire (no
  * quoted-printable, no folding). Before comparing, values that differ from run to run are
  * replaced on both sides (`normalise`), and the original is brought to what we promise where we
- * differ on purpose (`keptDifferences`, the list the README's "Differences from the original's
- * mail" gives).
+ * differ on purpose (`keptDifferences`, the list docs/migrating.md gives under "Differences from
+ * the original's mail").
  */
 import { Effect } from "effect"
 import { readFileSync } from "node:fs"
@@ -140,7 +140,7 @@ const hasOption = (args: ReadonlyArray<string>, short: string, long: string) =>
 
 /**
  * Where we differ from the original on purpose, applied to the original's view: the
- * README's "Differences from the original's mail" lists the same.
+ * list under "Differences from the original's mail" in docs/migrating.md is the same.
  */
 const keptDifferences = (c: Case, original: View): View => {
   let subject = original.subject

@@ -5,7 +5,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import { normalize } from "../../src/options/argv.js"
-import { label, toOptions, usage } from "../../src/options/OptionTable.js"
+import { label, toOptions } from "../../src/options/OptionTable.js"
 import { crashmailTable as crashmail } from "../../src/plugins/crashmail/options.js"
 import { crashmailbatchTable as crashmailbatch } from "../../src/plugins/batch/options.js"
 import { httpokTable as httpok } from "../../src/plugins/httpok/options.js"
@@ -136,18 +136,10 @@ describe("tables through @effect/cli", () => {
     }).pipe(Effect.provide(cliLayer)))
 })
 
-describe("label and usage", () => {
+describe("label", () => {
   it("names options as errors show them", () => {
     expect(label(httpok, "timeout")).toBe("-t/--timeout")
     expect(label(httpok, "smtpHost")).toBe("--smtpHost")
     expect(label(httpok, "url")).toBe("URL")
-  })
-
-  it("writes a synopsis from the table", () => {
-    expect(usage("crashmail", crashmail)).toBe(
-      "usage: crashmail [-p NAME]... [-a] [-o TEXT] [-m ADDR] [-s CMD] [--smtpHost HOST[:PORT]] [--smtpPort PORT]"
-        + " [--fromEmail ADDR] [--userName USER] [--password PASS] [--tls] [--webhook URL]... [--alertmanager URL]..."
-        + " [--spool DIR] [--tail N] [--rate-limit N/DURATION] [--hostname NAME] [--hostname-in-subject] [--log-format FORMAT]"
-    )
   })
 })

@@ -73,8 +73,25 @@ describe("normalize", () => {
       ])
     })
 
+    it("reads a prefix among the original's options first, as the original did", () => {
+      // httpok's --g was the original's --gcore; our --grace (and --group) start with g too.
+      expect(ok(httpok, ["--g", "gcore -o", "http://x/"])).toEqual(["--gcore=gcore -o", "--", "http://x/"])
+      expect(ok(memmon, ["--g", "web=1GB"])).toEqual(["--group", "web=1GB"])
+      expect(ok(crashmail, ["--s", "mail -t"])).toEqual(["--sendmail_program=mail -t"])
+      // --help was the original's, --hostname and --heartbeat are ours.
+      expect(ok(httpok, ["--he"])).toEqual(["--help"])
+      expect(ok(crashmailbatch, ["--h"])).toEqual(["--help"])
+      // A prefix naming none of the original's options is read among ours.
+      expect(ok(httpok, ["--gra", "30s", "http://x/"])).toEqual(["--grace=30s", "--", "http://x/"])
+      expect(ok(crashmail, ["--sp", "/tmp/q"])).toEqual(["--spool=/tmp/q"])
+    })
+
     it("names the candidates of an ambiguous prefix", () => {
-      expect(error(crashmailbatch, ["--t=x"])).toBe("ambiguous option: --t (could be --tail, --tickEvent, --tls, --toEmail)")
+      // Ambiguous among the original's options, as optparse said: ours are not listed.
+      expect(error(crashmailbatch, ["--t=x"])).toBe("ambiguous option: --t (could be --tickEvent, --tls, --toEmail)")
+      expect(error(httpok, ["--log=json", "http://x/"])).toBe(
+        "ambiguous option: --log (could be --log-format, --log-level)"
+      )
       expect(error(httpok, ["--ver", "http://x/"])).toBe(
         "ambiguous option: --ver (could be --verify-tls, --version)"
       )
@@ -164,7 +181,7 @@ describe("normalize", () => {
     it("turns -h/--help anywhere into just --help", () => {
       expect(ok(httpok, ["-p", "foo", "http://x/", "-h"])).toEqual(["--help"])
       expect(ok(memmon, ["-ch"])).toEqual(["--help"])
-      expect(ok(crashmail, ["--he"])).toEqual(["--help"])
+      expect(ok(crashmail, ["--hel"])).toEqual(["--help"])
     })
 
     it("lets help win over errors elsewhere on the line", () => {

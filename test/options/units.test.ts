@@ -164,6 +164,24 @@ describe("program specs", () => {
     expect(selects(foo, { group: "foo", name: "bar" })).toBe(false)
   })
 
+  it("GROUP:* selects every process of the group, as supervisorctl reads it", () => {
+    const web = accepts(ProgramName, "web:*")
+    expect(web).toEqual({ text: "web:*", group: "web", name: "*" })
+    expect(selects(web, { group: "web", name: "web_00" })).toBe(true)
+    expect(selects(web, { group: "web", name: "web_01" })).toBe(true)
+    expect(selects(web, { group: "db", name: "web_00" })).toBe(false)
+    // `*` alone is not a name (every process is -a), nor is `*:name`.
+    rejects(ProgramName, "*", "*:web")
+    expect(describeExpected(ProgramName)).toBe("a program name, group:name or group:*")
+  })
+
+  it("ProgramLimit: GROUP:*=SIZE", () => {
+    expect(accepts(ProgramLimit, "web:*=200MB")).toEqual({
+      program: { text: "web:*", group: "web", name: "*" },
+      bytes: 200 * 1024 ** 2
+    })
+  })
+
   it("ProgramLimit: NAME=SIZE", () => {
     expect(accepts(ProgramLimit, "foo=200MB")).toEqual({ program: { text: "foo", name: "foo" }, bytes: 209715200 })
     expect(accepts(ProgramLimit, "g:foo=1KB")).toEqual({

@@ -271,6 +271,7 @@ tick = "TICK_60"
 url = "http://127.0.0.1:8081/"
 tick = "TICK_5"
 [memmon]
+program = ["web=500MB"]
 `)).toBe("events=TICK_5,TICK_60")
       expect(yield* events("[crashmail]\n")).toBe("events=PROCESS_STATE_EXITED")
       expect(yield* events(`heartbeat = "https://hc.example.com/ping"\n[crashmail]\n`)).toBe(

@@ -178,6 +178,32 @@ export const freePort: Effect.Effect<number> = Effect.async<number>((resume) => 
   })
 })
 
+const portIsFree = (port: number): Effect.Effect<boolean> =>
+  Effect.async<boolean>((resume) => {
+    const server = net.createServer()
+    server.once("error", () => resume(Effect.succeed(false)))
+    server.listen(port, "127.0.0.1", () => server.close(() => resume(Effect.succeed(true))))
+  })
+
+/**
+ * A base port such that `base`, `base + 1`, … `base + count - 1` were all free on 127.0.0.1 a
+ * moment ago: the ports of a numprocs program's instances. With `hundreds`, the base is a
+ * multiple of 100, so the instances' ports read `<base / 100>00`, `<base / 100>01`, … (supervisord's
+ * `80%(process_num)02d` convention, with a free prefix).
+ */
+export const freePortBlock = (count: number, options: { readonly hundreds?: boolean } = {}): Effect.Effect<number> =>
+  Effect.gen(function*() {
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const base = options.hundreds === true
+        ? 100 * (200 + Math.floor(Math.random() * 400))
+        : 20_000 + Math.floor(Math.random() * 40_000)
+      let free = true
+      for (let i = 0; i < count && free; i++) free = yield* portIsFree(base + i)
+      if (free) return base
+    }
+    return yield* Effect.dieMessage(`no block of ${count} free ports found`)
+  })
+
 // ---------------------------------------------------------------------------
 // The config file
 

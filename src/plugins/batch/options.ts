@@ -5,11 +5,12 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type { OptionTable, Raw } from "../../options/OptionTable.js"
+import { inGroup, type OptionTable, type Raw } from "../../options/OptionTable.js"
 import type { HostStamp } from "../../alerts/hostname.js"
 import { fields } from "../../options/fields.js"
 import { type UsageError, usageError } from "../../options/UsageError.js"
 import { logging } from "../../options/logging.js"
+import { decodeHeartbeat, type HeartbeatConfig, heartbeat } from "../../options/heartbeat.js"
 import { decodeBatchMail, type MailConfig } from "../../options/mail.js"
 import { decodeReceivers, decodeSpool, decodeTail, type Receivers, receivers, spool, tail } from "../../options/receivers.js"
 import { decodeHost, decodeRateLimit, host, rateLimit } from "../../options/safety.js"
@@ -23,50 +24,67 @@ import {
   TickEvent
 } from "../../options/units.js"
 
+/** How the batch plugins mail: SMTP, or a sendmail-like command. */
+const batchMail = inGroup("mail", {
+  smtpHost: {
+    original: true,
+    short: "H",
+    kind: "single",
+    metavar: "HOST[:PORT]",
+    description: "SMTP server (default localhost:25)."
+  },
+  smtpPort: { kind: "single", metavar: "PORT", description: "SMTP port (default 25; 465 means implicit TLS)." },
+  userName: { original: true, short: "u", kind: "single", metavar: "USER", description: "SMTP user name." },
+  password: {
+    original: true,
+    short: "p",
+    kind: "single",
+    metavar: "PASS",
+    description: "SMTP password (better: env SUPERLANCE_SMTP_PASSWORD, which ps does not show)."
+  },
+  tls: { original: true, kind: "flag", description: "Use STARTTLS with the SMTP server." },
+  sendmail: {
+    kind: "single",
+    metavar: "CMD",
+    description: "Send through this sendmail-like command instead of SMTP."
+  }
+})
+
 const batchTable = (subject: string) =>
   ({
     toEmail: {
+      original: true,
       short: "t",
       kind: "single",
       metavar: "ADDRS",
       description: "Comma-separated recipients (required unless --webhook or --alertmanager is given)."
     },
-    fromEmail: { short: "f", kind: "single", metavar: "ADDR", description: "Sender address (required with --toEmail)." },
+    fromEmail: {
+      original: true,
+      short: "f",
+      kind: "single",
+      metavar: "ADDR",
+      description: "Sender address (required with --toEmail)."
+    },
     interval: {
+      original: true,
       short: "i",
       kind: "single",
       metavar: "MIN",
       description: "Batch interval in minutes (default 1.0)."
     },
-    subject: { short: "s", kind: "single", metavar: "TEXT", description: subject },
+    subject: { original: true, short: "s", kind: "single", metavar: "TEXT", description: subject },
     tickEvent: {
+      original: true,
       short: "e",
       kind: "single",
       metavar: "TICK_N",
       description: "TICK event the listener is subscribed to (default TICK_60)."
     },
-    smtpHost: {
-      short: "H",
-      kind: "single",
-      metavar: "HOST[:PORT]",
-      description: "SMTP server (default localhost:25)."
-    },
-    smtpPort: { kind: "single", metavar: "PORT", description: "SMTP port (default 25; 465 means implicit TLS)." },
-    userName: { short: "u", kind: "single", metavar: "USER", description: "SMTP user name." },
-    password: {
-      short: "p",
-      kind: "single",
-      metavar: "PASS",
-      description: "SMTP password (better: env SUPERLANCE_SMTP_PASSWORD, which ps does not show)."
-    },
-    tls: { kind: "flag", description: "Use STARTTLS with the SMTP server." },
-    sendmail: {
-      kind: "single",
-      metavar: "CMD",
-      description: "Send through this sendmail-like command instead of SMTP."
-    },
+    ...batchMail,
     ...spool,
     "queue-limit": {
+      group: "notify",
       kind: "single",
       metavar: "N",
       description: "Keep at most N unsent alerts (default 10000); older ones are dropped and counted."
@@ -75,6 +93,7 @@ const batchTable = (subject: string) =>
     ...tail,
     ...rateLimit,
     ...host,
+    ...heartbeat,
     ...logging
   }) as const satisfies OptionTable
 
@@ -116,6 +135,8 @@ export interface BatchConfig {
   readonly rateLimit?: Quota | undefined
   /** `--hostname`, `--hostname-in-subject`. */
   readonly host?: HostStamp | undefined
+  /** `--heartbeat URL`: GET on TICKs, at most once a minute (with the Alertmanagers of `receivers`). */
+  readonly heartbeat?: HeartbeatConfig | undefined
 }
 
 export const defaultInterval = Duration.minutes(1)
@@ -151,6 +172,7 @@ export const decodeBatch = (plugin: BatchName, raw: Raw<BatchTable>): Effect.Eff
     const tail = yield* decodeTail(f)
     const rateLimit = yield* decodeRateLimit(f)
     const host = yield* decodeHost(f)
+    const beat = yield* decodeHeartbeat(f, receivers, host)
     return {
       toEmail,
       fromEmail,
@@ -167,6 +189,7 @@ export const decodeBatch = (plugin: BatchName, raw: Raw<BatchTable>): Effect.Eff
       receivers,
       tail,
       rateLimit,
-      host
+      host,
+      heartbeat: beat
     }
   })

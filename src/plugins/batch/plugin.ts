@@ -18,28 +18,46 @@ import {
   fatalmailbatchTable
 } from "./options.js"
 
-const batch = (plugin: BatchPlugin, options: BatchTable, description: string) => {
+const batch = (plugin: BatchPlugin, options: BatchTable, description: string, example: string) => {
   // Batches go out on their own clock (--interval), not on TICKs.
   const unit = (config: BatchConfig): Unit => ({
     events: plugin.events,
     routing: config,
+    heartbeat: config.heartbeat,
     make: (start) =>
       Effect.flatMap(
         spoolFile(config.spool, start.name, start.env),
         (file) => batchListener(plugin, { ...config, spoolFile: file })
       ).pipe(withShared(start, tailLayer(config.tail)))
   })
-  return Plugin.make({ name: plugin.name, description, options, ticks: false, decode: (raw) => decodeBatch(plugin.name, raw), unit })
+  return Plugin.make({
+    name: plugin.name,
+    description,
+    // PROCESS_STATE for what it reports, TICK_60 (its default --tickEvent) to send the batch.
+    events: "PROCESS_STATE,TICK_60",
+    example,
+    options,
+    ticks: false,
+    decode: (raw) => decodeBatch(plugin.name, raw),
+    unit
+  })
 }
 
-export const crashmailbatchPlugin = batch(crashmailbatch, crashmailbatchTable, "Mail unexpected exits in batches.")
+export const crashmailbatchPlugin = batch(
+  crashmailbatch,
+  crashmailbatchTable,
+  "Mail unexpected exits in batches.",
+  "-t ops@example.com -f supervisor@example.com"
+)
 export const fatalmailbatchPlugin = batch(
   fatalmailbatch,
   fatalmailbatchTable,
-  "Mail processes that failed to start (FATAL) in batches."
+  "Mail start failures (FATAL) in batches.",
+  "-t ops@example.com -f supervisor@example.com"
 )
 export const crashsmsPlugin = batch(
   crashsms,
   crashsmsTable,
-  "Text unexpected exits to an SMS-by-e-mail gateway, in batches."
+  "Batch unexpected exits into short mails for SMS gateways.",
+  "-t 5551234567@sms.example.net -f sv@example.com"
 )

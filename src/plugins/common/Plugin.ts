@@ -6,12 +6,16 @@
  */
 import type * as Effect from "effect/Effect"
 import type { UsageError } from "../../options/UsageError.js"
+import type { heartbeat } from "../../options/heartbeat.js"
 import type { logging } from "../../options/logging.js"
 import type { OptionTable, Raw } from "../../options/OptionTable.js"
 import { listenUnit, type Unit } from "./listen.js"
 
-/** Every plugin's table has the logging options (`--log-format`), which the command line reads. */
-export type PluginTable = OptionTable & typeof logging
+/**
+ * Every plugin's table has the logging options (`--log-format`), which the command line reads,
+ * and `--heartbeat`, which `serve` runs around the plugin's handler.
+ */
+export type PluginTable = OptionTable & typeof logging & typeof heartbeat
 
 /** How a listener stops for good: every failure says what happened in one line. */
 export interface ListenError {
@@ -23,6 +27,10 @@ export interface Plugin<T extends PluginTable = PluginTable, C = unknown, E exte
   readonly name: string
   /** One line for `superlance --help`. */
   readonly description: string
+  /** The `events=` line of its `[eventlistener:…]` section, as `--help`'s sample shows it. */
+  readonly events: string
+  /** The arguments of a typical command line, for that sample. */
+  readonly example: string
   readonly options: T
   /** It acts on TICKs (httpok, memmon): work that may take a while, not a reaction to one state change. */
   readonly ticks: boolean

@@ -12,9 +12,13 @@ import { formatTail, LogTail } from "../../services/LogTail.js"
 import * as RateLimit from "../safety/RateLimit.js"
 import { fullName, ofEvent, type ProcessId } from "../../domain/Process.js"
 import { selectedByAny } from "../../domain/Selection.js"
+import { onlyEvents } from "../../protocol/Listener.js"
 
 /** The only event crashmail acts on: TICKs and other states are acknowledged without waking it. */
 export const crashmailEvents: ReadonlyArray<string> = ["PROCESS_STATE_EXITED"]
+
+/** `Listener.Options.accepts` of crashmail's own listener. */
+export const crashmailAccepts = onlyEvents(...crashmailEvents)
 
 export const crashmail = (
   config:

@@ -8,6 +8,7 @@ import { type CrashmailConfig, crashmailTable, decodeCrashmail } from "./options
 export const unit = (config: CrashmailConfig): Unit => ({
   events: crashmailEvents,
   routing: config,
+  heartbeat: config.heartbeat,
   make: (start) =>
     Effect.flatMap(spoolFile(config.spool, start.name, start.env), (file) => crashmail({ ...config, spoolFile: file })).pipe(
       withShared(start, tailLayer(config.tail))
@@ -17,6 +18,8 @@ export const unit = (config: CrashmailConfig): Unit => ({
 export const plugin = Plugin.make({
   name: "crashmail",
   description: "Mail when a process exits unexpectedly.",
+  events: "PROCESS_STATE_EXITED",
+  example: "-a -m ops@example.com",
   options: crashmailTable,
   ticks: false,
   decode: decodeCrashmail,

@@ -4,16 +4,18 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { OptionTable, Raw } from "../../options/OptionTable.js"
-import type { ProgramSpec } from "../../domain/Selection.js"
+import * as Either from "effect/Either"
+import { type ProgramSpec, wholeGroup, word } from "../../domain/Selection.js"
+import * as UrlTemplate from "../../domain/UrlTemplate.js"
 import type { HostStamp } from "../../alerts/hostname.js"
 import { fields } from "../../options/fields.js"
-import type { UsageError } from "../../options/UsageError.js"
+import { UsageError, usageError } from "../../options/UsageError.js"
 import { logging } from "../../options/logging.js"
+import { decodeHeartbeat, type HeartbeatConfig, heartbeat } from "../../options/heartbeat.js"
 import { decodeListenerMail, listenerMail, type MailConfig } from "../../options/mail.js"
 import { decodeReceivers, decodeSpool, type Receivers, spool } from "../../options/receivers.js"
 import { decodeFailures, decodeGrace, decodeHost, decodeRestartLimit, host, restartSafety } from "../../options/safety.js"
 import {
-  HttpUrl,
   NonBlank,
   ProgramName,
   type Quota,
@@ -24,69 +26,96 @@ import {
 
 export const httpokTable = {
   program: {
+    original: true,
     short: "p",
     kind: "repeated",
     metavar: "NAME",
-    description: "Restart this RUNNING process (name or group:name) when the check fails. Repeatable."
+    description: "Restart this RUNNING process (name, group:name or group:*) when the check fails. Repeatable."
   },
-  any: { short: "a", kind: "flag", description: "Restart every RUNNING process when the check fails." },
+  group: {
+    kind: "repeated",
+    metavar: "GROUP",
+    description: "Restart every RUNNING process of GROUP when the check fails (as -p GROUP:*). Repeatable."
+  },
+  any: { original: true, short: "a", kind: "flag", description: "Restart every RUNNING process when the check fails." },
   timeout: {
+    original: true,
     short: "t",
     kind: "single",
     metavar: "SEC",
     description: "Give up on the request after SEC seconds (default 10)."
   },
   code: {
+    original: true,
     short: "c",
     kind: "repeated",
     metavar: "STATUS",
     description: "An expected HTTP status (default 200). Repeatable."
   },
-  body: { short: "b", kind: "single", metavar: "TEXT", description: "Text the response body must contain." },
+  body: { original: true, short: "b", kind: "single", metavar: "TEXT", description: "Text the response body must contain." },
   ...listenerMail,
   gcore: {
+    original: true,
     short: "g",
     kind: "single",
     metavar: "CMD",
     description: "Program that dumps a core given a file name and a pid (default: /usr/bin/gcore -o)."
   },
   coredir: {
+    original: true,
     short: "d",
     kind: "single",
     metavar: "DIR",
-    description: "Dump a core of each process into DIR before restarting it."
+    description: "Before restarting, dump each process's core into DIR."
   },
   eager: {
+    original: true,
     short: "e",
     kind: "flag",
     exclusive: "eager",
-    description: "Check the URL even when no watched process is RUNNING (the default)."
+    description: "Check even if no watched process is RUNNING (default)."
   },
   "not-eager": {
+    original: true,
     short: "E",
     kind: "flag",
     exclusive: "eager",
-    description: "Do not check the URL while no watched process is RUNNING."
+    description: "Do not check while no watched process is RUNNING."
   },
-  name: { short: "n", kind: "single", metavar: "NAME", description: "Name this httpok in mail subjects." },
-  "verify-tls": { kind: "flag", description: "Verify the URL's TLS certificate (not verified by default)." },
-  failures: {
+  name: { original: true, short: "n", kind: "single", metavar: "NAME", description: "Name this httpok in mail subjects." },
+  "verify-tls": { kind: "flag", description: "Verify the URL's TLS certificate (off by default)." },
+  "port-base": {
     kind: "single",
     metavar: "N",
-    description: "Act only after N bad checks in a row (default 1)."
+    description: "With {port} in the URL: each process's port is N plus the number ending its name."
+  },
+  failures: {
+    group: "safety",
+    kind: "single",
+    metavar: "N",
+    description: "Act only after N bad checks in a row (per process with a per-process URL; default 1)."
   },
   ...spool,
   ...restartSafety,
   ...host,
+  ...heartbeat,
   ...logging,
-  url: { kind: "positional", metavar: "URL", description: "The http or https URL to GET." }
+  url: {
+    kind: "positional",
+    metavar: "URL",
+    description:
+      "The http(s) URL to GET, or tcp://HOST:PORT to connect to. With {name}, {group}, {num} or {port} in it, each selected process is checked at its own URL."
+  }
 } as const satisfies OptionTable
 
 
 export interface HttpokConfig {
+  /** An http(s) or `tcp://HOST:PORT` URL, perhaps with per-process placeholders (`UrlTemplate`). */
   readonly url: string
-  /** `-p`: processes to restart when the check fails. */
+  /** `-p`, and `--group GROUP` as `GROUP:*`: processes to restart (and check, per process) when the check fails. */
   readonly programs: ReadonlyArray<ProgramSpec>
+  /** `--port-base`: what `{port}` adds the process's number to. */
+  readonly portBase?: number | undefined
   /** `-a`: restart every RUNNING process (overrides `programs`). */
   readonly any: boolean
   /** The whole attempt, retries of refused connections included. */
@@ -117,10 +146,43 @@ export interface HttpokConfig {
   readonly host?: HostStamp | undefined
   /** `--spool DIR`: the directory keeping unsent alerts across restarts. */
   readonly spool?: string | undefined
+  /** `--heartbeat URL`: GET on TICKs, at most once a minute (with the Alertmanagers of `receivers`). */
+  readonly heartbeat?: HeartbeatConfig | undefined
 }
 
 export const defaultTimeout = Duration.seconds(10)
 export const defaultGcore = "/usr/bin/gcore -o"
+
+/** `--group GROUP`: a group name, as in supervisord's `[group:GROUP]`. */
+const GroupName: Schema.Schema<string, string> = Schema.String.pipe(
+  Schema.filter((text) => word.test(text) && text !== "*")
+).annotations({ description: "a group name" })
+
+/** `--port-base N`: `{port}` is N plus the process's number, so N itself may be 0. */
+const PortBase: Schema.Schema<number, string> = Schema.NumberFromString.pipe(
+  Schema.int(),
+  Schema.between(0, 65535)
+).annotations({ description: "a port number (0-65535)" })
+
+/** The URL against the options that go with it: placeholders, `{port}` and `--port-base`, TCP and `-c`/`-b`. */
+const checkUrl = (
+  url: string,
+  given: { readonly portBase: number | undefined; readonly codes: boolean; readonly body: boolean; readonly selects: boolean }
+): Effect.Effect<void, UsageError> =>
+  Effect.gen(function*() {
+    const template = yield* Either.mapLeft(
+      UrlTemplate.validate(url, given.portBase),
+      (problem) => new UsageError({ message: `URL: ${problem}` })
+    )
+    if (given.portBase !== undefined && !template.uses.has("port")) {
+      return yield* usageError("--port-base: the URL has no {port}")
+    }
+    if (template.kind === "tcp" && given.codes) return yield* usageError("-c/--code: a tcp:// check has no status")
+    if (template.kind === "tcp" && given.body) return yield* usageError("-b/--body: a tcp:// check reads no body")
+    if (UrlTemplate.isPerProcess(template) && !given.selects) {
+      return yield* usageError("URL: a URL with placeholders checks the selected processes: give -p, --group or -a")
+    }
+  })
 
 const nonEmpty = (value: Option.Option<string>) => Option.getOrUndefined(Option.filter(value, (s) => s.length > 0))
 
@@ -128,6 +190,8 @@ export const decodeHttpok = (raw: Raw<typeof httpokTable>): Effect.Effect<Httpok
   Effect.gen(function*() {
     const f = fields(httpokTable, raw)
     const programs = yield* f.repeated("program", ProgramName)
+    const groups = yield* f.repeated("group", GroupName)
+    const portBase = yield* f.optional("port-base", PortBase)
     const timeout = yield* f.optional("timeout", TimeoutSeconds)
     const codes = yield* f.repeated("code", StatusCode)
     const body = yield* f.optional("body", Schema.String)
@@ -141,10 +205,19 @@ export const decodeHttpok = (raw: Raw<typeof httpokTable>): Effect.Effect<Httpok
     const restartLimit = yield* decodeRestartLimit(f)
     const host = yield* decodeHost(f)
     const spool = yield* decodeSpool(f)
-    const url = yield* f.required("url", HttpUrl, "missing URL")
+    const beat = yield* decodeHeartbeat(f, receivers, host)
+    const url = yield* f.required("url", Schema.String, "missing URL")
+    const selection = [...programs, ...groups.map(wholeGroup)]
+    yield* checkUrl(url, {
+      portBase: Option.getOrUndefined(portBase),
+      codes: codes.length > 0,
+      body: f.given("body"),
+      selects: selection.length > 0 || f.flag("any")
+    })
     return {
       url,
-      programs,
+      programs: selection,
+      ...(Option.isSome(portBase) ? { portBase: portBase.value } : {}),
       any: f.flag("any"),
       timeout: Option.getOrElse(timeout, () => defaultTimeout),
       codes: codes.length > 0 ? codes : [200],
@@ -161,6 +234,7 @@ export const decodeHttpok = (raw: Raw<typeof httpokTable>): Effect.Effect<Httpok
       grace,
       restartLimit,
       host,
-      spool
+      spool,
+      heartbeat: beat
     }
   })

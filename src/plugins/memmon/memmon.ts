@@ -18,7 +18,7 @@ import * as Debounce from "../safety/Debounce.js"
 import * as Grace from "../safety/Grace.js"
 import * as RestartGuard from "../safety/RestartGuard.js"
 import { type FullName, fullName, type ProcessId } from "../../domain/Process.js"
-import { isSelf, selects } from "../../domain/Selection.js"
+import { isSelf, isWholeGroup, type ProgramSpec, selects } from "../../domain/Selection.js"
 
 export type MemmonOptions =
   & Pick<MemmonConfig, "cumulative" | "programLimits" | "groupLimits" | "anyLimit" | "uptimeLimit" | "name">
@@ -29,14 +29,18 @@ export type MemmonOptions =
 
 /**
  * The limit in bytes that applies to a process, if any: the most specific one that names it
- * (`-p group:name`, then `-p name`, then `-g group`, then `-a`, which never covers the listener
- * itself).
+ * (`-p group:name`, then `-p name`, then `-p group:*`, then `-g group`, then `-a`, which never
+ * covers the listener itself). A group's limit applies to each of its processes on its own.
  */
-export const limitFor = (config: MemmonOptions, self: ProcessId | undefined) => (process: ProcessId): number | undefined =>
-  config.programLimits.find((l) => l.program.group !== undefined && selects(l.program, process))?.bytes ??
-    config.programLimits.find((l) => l.program.group === undefined && selects(l.program, process))?.bytes ??
+export const limitFor = (config: MemmonOptions, self: ProcessId | undefined) => (process: ProcessId): number | undefined => {
+  const named = (level: (spec: ProgramSpec) => boolean) =>
+    config.programLimits.find((l) => level(l.program) && selects(l.program, process))?.bytes
+  return named((spec) => spec.group !== undefined && !isWholeGroup(spec)) ??
+    named((spec) => spec.group === undefined) ??
+    named(isWholeGroup) ??
     config.groupLimits.find((l) => l.group === process.group)?.bytes ??
     (isSelf(self, process) ? undefined : config.anyLimit)
+}
 
 /** What the original logs at the start of every check. */
 export const checkingLines = (config: MemmonOptions): ReadonlyArray<string> => {

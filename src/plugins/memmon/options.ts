@@ -5,8 +5,9 @@ import * as Option from "effect/Option"
 import type { OptionTable, Raw } from "../../options/OptionTable.js"
 import type { HostStamp } from "../../alerts/hostname.js"
 import { fields } from "../../options/fields.js"
-import type { UsageError } from "../../options/UsageError.js"
+import { type UsageError, usageError } from "../../options/UsageError.js"
 import { logging } from "../../options/logging.js"
+import { decodeHeartbeat, type HeartbeatConfig, heartbeat } from "../../options/heartbeat.js"
 import { decodeListenerMail, listenerMail, type MailConfig } from "../../options/mail.js"
 import { decodeReceivers, decodeSpool, type Receivers, spool } from "../../options/receivers.js"
 import { decodeFailures, decodeGrace, decodeHost, decodeRestartLimit, host, restartSafety } from "../../options/safety.js"
@@ -14,33 +15,38 @@ import { GroupLimit, ProgramLimit, type Quota, SingleLine, Size, Uptime } from "
 
 export const memmonTable = {
   cumulative: {
+    original: true,
     short: "c",
     kind: "flag",
     description: "Count the memory of each process together with all its descendants."
   },
   program: {
+    original: true,
     short: "p",
     kind: "repeated",
     metavar: "NAME=SIZE",
-    description: "Restart process NAME (name or group:name) above SIZE (like 200MB). Repeatable."
+    description: "Restart process NAME (name, group:name, or group:* for each of a group) above SIZE (like 200MB). Repeatable."
   },
   group: {
+    original: true,
     short: "g",
     aliases: ["groupname"],
     kind: "repeated",
     metavar: "GROUP=SIZE",
     description: "Restart any process of GROUP above SIZE. Repeatable."
   },
-  any: { short: "a", kind: "single", metavar: "SIZE", description: "Restart any process above SIZE." },
+  any: { original: true, short: "a", kind: "single", metavar: "SIZE", description: "Restart any process above SIZE." },
   ...listenerMail,
   uptime: {
+    original: true,
     short: "u",
     kind: "single",
     metavar: "SEC",
     description: "Mail only when the restarted process was up at most SEC (suffix s, m, h or d)."
   },
-  name: { short: "n", kind: "single", metavar: "NAME", description: "Name this memmon in mail subjects." },
+  name: { original: true, short: "n", kind: "single", metavar: "NAME", description: "Name this memmon in mail subjects." },
   failures: {
+    group: "safety",
     kind: "single",
     metavar: "N",
     description: "Restart only after N ticks in a row over the limit (default 1)."
@@ -48,6 +54,7 @@ export const memmonTable = {
   ...spool,
   ...restartSafety,
   ...host,
+  ...heartbeat,
   ...logging
 } as const satisfies OptionTable
 
@@ -55,7 +62,7 @@ export const memmonTable = {
 export interface MemmonConfig {
   /** `-c`: count each process with all its descendants. */
   readonly cumulative: boolean
-  /** `-p name=size` / `-p group:name=size`; one entry per spec, the last given wins. */
+  /** `-p name=size` / `-p group:name=size` / `-p group:*=size`; one entry per spec, the last given wins. */
   readonly programLimits: ReadonlyArray<ProgramLimit>
   /** `-g group=size`; one entry per group, the last given wins. */
   readonly groupLimits: ReadonlyArray<GroupLimit>
@@ -78,6 +85,8 @@ export interface MemmonConfig {
   readonly host?: HostStamp | undefined
   /** `--spool DIR`: the directory keeping unsent alerts across restarts. */
   readonly spool?: string | undefined
+  /** `--heartbeat URL`: GET on TICKs, at most once a minute (with the Alertmanagers of `receivers`). */
+  readonly heartbeat?: HeartbeatConfig | undefined
 }
 
 /** The original kept limits in a dict: a later `-p foo=…` replaces an earlier one. */
@@ -99,6 +108,14 @@ export const decodeMemmon = (raw: Raw<typeof memmonTable>): Effect.Effect<Memmon
     const restartLimit = yield* decodeRestartLimit(f)
     const host = yield* decodeHost(f)
     const spool = yield* decodeSpool(f)
+    const beat = yield* decodeHeartbeat(f, receivers, host)
+    // Checked last, so that a bad value is named first. The original then runs and does
+    // nothing: a green RUNNING that watches nothing.
+    if (programLimits.length === 0 && groupLimits.length === 0 && Option.isNone(anyLimit)) {
+      return yield* usageError(
+        `no memory limit given: use ${f.label("program")} NAME=SIZE, ${f.label("group")} GROUP=SIZE or ${f.label("any")} SIZE`
+      )
+    }
     return {
       cumulative: f.flag("cumulative"),
       programLimits: lastWins(programLimits, (l) => l.program.text),
@@ -112,6 +129,7 @@ export const decodeMemmon = (raw: Raw<typeof memmonTable>): Effect.Effect<Memmon
       grace,
       restartLimit,
       host,
-      spool
+      spool,
+      heartbeat: beat
     }
   })

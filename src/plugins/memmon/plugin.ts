@@ -10,6 +10,7 @@ import { decodeMemmon, type MemmonConfig, memmonTable } from "./options.js"
 export const unit = (config: MemmonConfig): Unit => ({
   events: [],
   routing: config,
+  heartbeat: config.heartbeat,
   make: (start) =>
     Effect.flatMap(spoolFile(config.spool, start.name, start.env), (file) =>
       memmon({ ...config, spoolFile: file }, start.env.self)).pipe(
@@ -20,6 +21,8 @@ export const unit = (config: MemmonConfig): Unit => ({
 export const plugin = Plugin.make({
   name: "memmon",
   description: "Restart processes that use too much memory.",
+  events: "TICK_60",
+  example: "-p web=500MB -a 2GB -m ops@example.com",
   options: memmonTable,
   ticks: true,
   decode: decodeMemmon,

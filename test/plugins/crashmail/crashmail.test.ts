@@ -76,6 +76,16 @@ describe("crashmail", () => {
       expect(sent.map((alert) => alert.processes)).toEqual([["pets:cat"], ["birds:owl"]])
     }).pipe(Effect.provide(layer)))
 
+  it.scoped("-p GROUP:* watches every process of the group (a numprocs program)", () =>
+    Effect.gen(function*() {
+      const sent = yield* run({ programs: [program("web:*")], any: false }, [
+        exit("web_00", "web", 0),
+        exit("web_02", "web", 0),
+        exit("web_01", "api", 0)
+      ])
+      expect(sent.map((alert) => alert.processes)).toEqual([["web:web_00"], ["web:web_02"]])
+    }).pipe(Effect.provide(layer)))
+
   it.scoped("-a watches every process, overriding -p", () =>
     Effect.gen(function*() {
       const sent = yield* run({ programs: [program("cat")], any: true }, [exit("cat", "pets", 0), exit("dog", "pets", 0)])

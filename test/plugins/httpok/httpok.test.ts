@@ -10,6 +10,7 @@ import { decodeEvent } from "../../../src/protocol/Payload.js"
 import * as Logging from "../../../src/protocol/Logging.js"
 import { Gcore, GcoreError, GcoreTest } from "../../../src/services/Gcore.js"
 import { HttpProbe, HttpProbeTest } from "../../../src/services/HttpProbe.js"
+import { TcpProbe, TcpProbeTest } from "../../../src/services/TcpProbe.js"
 import { Routes, RoutesTest } from "../../../src/alerts/Routes.js"
 import { RpcFault, RpcTransportError } from "../../../src/supervisor/Supervisor.js"
 import { SupervisorTest, type TestProcess } from "../../../src/supervisor/SupervisorTest.js"
@@ -52,6 +53,7 @@ const servicesWith = <P>(probe: Layer.Layer<P>) => (processes: ReadonlyArray<Tes
     Delivery.layer.pipe(Layer.provideMerge(Layer.mergeAll(Routes.layerTest, NodeFileSystem.layer))),
     SupervisorTest.layer(processes),
     probe,
+    TcpProbe.layerTest,
     Gcore.layerTest
   ).pipe(Layer.provideMerge(Logging.captureLayer(log)))
 
@@ -597,4 +599,292 @@ describe("httpok operator safety (--failures, --grace, --max-restarts)", () => {
       ])
       expect(alerts[1]?.processes).toEqual(["web:web", "api:api_0"])
     }).pipe(Effect.provide(services([web, { name: "api_0", group: "api" }]))))
+})
+
+describe("httpok and process groups", () => {
+  // supervisord's numprocs=3 with process_name=%(program_name)s_%(process_num)02d.
+  const webGroup: ReadonlyArray<TestProcess> = [
+    { name: "web_00", group: "web", pid: 300 },
+    { name: "web_01", group: "web", pid: 301 },
+    { name: "web_02", group: "web", pid: 302 }
+  ]
+  const failing = Effect.flatMap(HttpProbeTest, (t) => t.respond({ status: 500, reason: "Internal Server Error" }))
+
+  it.scoped("-p web:* restarts every RUNNING process of the group; the report names them", () =>
+    Effect.gen(function*() {
+      yield* failing
+      const [alert] = yield* run({ ...base, programs: programs("web:*", "db") })
+      expect(alert?.body).toBe([
+        `status contacting ${HEALTH}: 500 Internal Server Error`,
+        "Restarting selected processes ['web:web_00', 'web:web_02', 'db']",
+        "web:web_00 is in RUNNING state, restarting",
+        "web:web_00 restarted",
+        "web:web_01 not in RUNNING state, NOT restarting",
+        "web:web_02 is in RUNNING state, restarting",
+        "web:web_02 restarted"
+      ].join("\n") + "\n" + "db is in RUNNING state, restarting\ndb restarted")
+      expect(yield* restarts).toEqual({
+        stopped: ["web:web_00", "web:web_02", "db"],
+        started: ["web:web_00", "web:web_02", "db"]
+      })
+      expect(alert?.processes).toEqual(["web:web_00", "web:web_02", "db:db"])
+    }).pipe(Effect.provide(services([
+      webGroup[0]!,
+      { ...webGroup[1]!, statename: "STOPPED" },
+      webGroup[2]!,
+      { name: "db" },
+      { name: "web_03", group: "other" }
+    ]))))
+
+  it.scoped("a group that matched nothing is reported as the original reports a missing -p", () =>
+    Effect.gen(function*() {
+      yield* failing
+      const [alert] = yield* run({ ...base, programs: programs("api:*") })
+      expect(alert?.body.split("\n").slice(1)).toEqual([
+        "Restarting selected processes []",
+        "Programs not restarted because they did not exist: ['api:*']"
+      ])
+    }).pipe(Effect.provide(services(webGroup))))
+
+  describe("a URL per process", () => {
+    const TEMPLATE = "http://127.0.0.1:{port}/health"
+    const perProcess: HttpokSettings = { ...base, url: TEMPLATE, portBase: 8000, programs: programs("web:*") }
+    const at = (port: number) => `http://127.0.0.1:${port}/health`
+
+    it.scoped("checks each RUNNING process at its own URL and restarts only the one that fails", () =>
+      Effect.gen(function*() {
+        const probe = yield* HttpProbeTest
+        yield* probe.respondAt(at(8001), { status: 500, reason: "Internal Server Error" })
+        const sent = yield* run(perProcess)
+        expect((yield* probe.requests).map((r) => r.url).sort()).toEqual([at(8000), at(8001), at(8002)])
+        expect(yield* restarts).toEqual({ stopped: ["web:web_01"], started: ["web:web_01"] })
+        expect(sent).toEqual([{
+          plugin: "httpok",
+          subject: `httpok: ${TEMPLATE}: 1 of 3 processes failed`,
+          body: [
+            `status contacting ${at(8001)}: 500 Internal Server Error`,
+            "web:web_01 is in RUNNING state, restarting",
+            "web:web_01 restarted"
+          ].join("\n"),
+          processes: ["web:web_01"]
+        }])
+      }).pipe(Effect.provide(services([...webGroup, { name: "db" }]))))
+
+    it.scoped("{num} is the digits ending the name as written; {name} and {group} as supervisord names them", () =>
+      Effect.gen(function*() {
+        const probe = yield* HttpProbeTest
+        yield* run({ ...base, url: "http://{group}.local:80{num}/{name}", programs: programs("web:*") })
+        expect((yield* probe.requests).map((r) => r.url)).toEqual([
+          "http://web.local:8000/web_00",
+          "http://web.local:8001/web_01",
+          "http://web.local:8002/web_02"
+        ])
+      }).pipe(Effect.provide(services(webGroup))))
+
+    it.scoped("one report for the tick, a section per failing process; -n in the subject", () =>
+      Effect.gen(function*() {
+        const probe = yield* HttpProbeTest
+        yield* probe.respondAt(at(8000), { fail: "Reset", message: "connection to 127.0.0.1:8000 closed before a complete response" })
+        yield* probe.respondAt(at(8002), { status: 503, reason: "Service Unavailable" })
+        const [alert, ...more] = yield* run({ ...perProcess, name: "shop" })
+        expect(more).toEqual([])
+        expect(alert?.subject).toBe(`httpok [shop]: ${TEMPLATE}: 2 of 3 processes failed`)
+        expect(alert?.body).toBe([
+          `error contacting ${at(8000)}:`,
+          "",
+          " connection to 127.0.0.1:8000 closed before a complete response",
+          "web:web_00 is in RUNNING state, restarting",
+          "web:web_00 restarted",
+          "",
+          `status contacting ${at(8002)}: 503 Service Unavailable`,
+          "web:web_02 is in RUNNING state, restarting",
+          "web:web_02 restarted"
+        ].join("\n"))
+        expect(alert?.processes).toEqual(["web:web_00", "web:web_02"])
+      }).pipe(Effect.provide(services(webGroup))))
+
+    it.scoped("checks at most 8 at once, each within -t", () =>
+      Effect.gen(function*() {
+        const probe = yield* HttpProbeTest
+        yield* probe.respond({ delay: "4 seconds" })
+        const many = Array.from({ length: 10 }, (_, i) => ({ name: `web_${i}`, group: "web" }))
+        yield* Effect.flatMap(SupervisorTest, (sv) => sv.setProcesses(many))
+        const handle = yield* httpok({ ...perProcess, timeout: Duration.seconds(5) })
+        const fiber = yield* Effect.fork(handle(tick()))
+        yield* TestClock.adjust("1 second")
+        expect(yield* probe.requests).toHaveLength(8)
+        yield* TestClock.adjust("3 seconds")
+        expect(yield* probe.requests).toHaveLength(10)
+        yield* TestClock.adjust("4 seconds")
+        yield* Fiber.join(fiber)
+        expect(yield* restarts).toEqual({ stopped: [], started: [] })
+      }).pipe(Effect.provide(services([]))))
+
+    it.scoped("a check slower than -t fails that process alone", () =>
+      Effect.gen(function*() {
+        const probe = yield* HttpProbeTest
+        yield* probe.respondAt(at(8002), { delay: "1 minute" })
+        const fiber = yield* Effect.fork(run({ ...perProcess, timeout: Duration.seconds(2) }))
+        yield* TestClock.adjust("2 seconds")
+        const [alert] = yield* Fiber.join(fiber)
+        expect(alert?.subject).toBe(`httpok: ${TEMPLATE}: 1 of 3 processes failed`)
+        expect(alert?.body.split("\n").slice(0, 3)).toEqual([`error contacting ${at(8002)}:`, "", " no complete response within 2s"])
+        expect(yield* restarts).toEqual({ stopped: ["web:web_02"], started: ["web:web_02"] })
+      }).pipe(Effect.provide(services(webGroup))))
+
+    it.scoped("a process whose name ends in no number: a configuration problem, logged and mailed once, never restarted", () => {
+      const log: Array<string> = []
+      return Effect.gen(function*() {
+        yield* failing
+        const handle = yield* httpok(perProcess)
+        yield* handle(tick(1_700_000_000))
+        yield* handle(tick(1_700_000_005))
+        yield* TestClock.adjust("10 millis")
+        const sent = yield* Effect.flatMap(RoutesTest, (t) => t.sent)
+        const problem = `cannot check web:web_admin at ${TEMPLATE}: its name ends in no number for {port}; not checking or restarting it`
+        expect(sent.filter((a) => a.subject.endsWith("configuration problem"))).toEqual([{
+          plugin: "httpok",
+          subject: `httpok: ${TEMPLATE}: configuration problem`,
+          body: problem,
+          processes: ["web:web_admin"]
+        }])
+        expect(untimed(log).filter((line) => line.startsWith("ERROR"))).toEqual([`ERROR ${problem}`])
+        expect((yield* Effect.flatMap(HttpProbeTest, (t) => t.requests)).map((r) => r.url)).not.toContain(
+          expect.stringContaining("admin")
+        )
+        expect((yield* restarts).stopped).not.toContain("web:web_admin")
+        expect(sent.filter((a) => a.subject.endsWith("processes failed")).map((a) => a.subject)).toEqual([
+          `httpok: ${TEMPLATE}: 1 of 1 processes failed`,
+          `httpok: ${TEMPLATE}: 1 of 1 processes failed`
+        ])
+      }).pipe(Effect.provide(services([webGroup[0]!, { name: "web_admin", group: "web" }], log)))
+    })
+
+    it.scoped("with -d, core-dumps only the failing process", () =>
+      Effect.gen(function*() {
+        const gcore = yield* GcoreTest
+        yield* Effect.flatMap(HttpProbeTest, (t) => t.respondAt(at(8001), { status: 500 }))
+        yield* run({ ...perProcess, coredir: "/cores", gcore: "gcore -o" })
+        expect(yield* gcore.requests).toEqual([{ command: "gcore -o", corefile: "/cores/web:web_01", pid: 301 }])
+      }).pipe(Effect.provide(services(webGroup))))
+
+    it.scoped("--failures counts per process: each is restarted at its own second bad check in a row", () =>
+      Effect.gen(function*() {
+        const probe = yield* HttpProbeTest
+        const handle = yield* httpok({ ...perProcess, failures: 2 })
+        const tickOnce = handle(tick()).pipe(Effect.zipRight(TestClock.adjust("10 millis")))
+        yield* probe.respondAt(at(8000), { status: 500, reason: "Internal Server Error" })
+        yield* tickOnce
+        yield* probe.respondAt(at(8001), { status: 500, reason: "Internal Server Error" })
+        yield* tickOnce
+        expect(yield* restarts).toEqual({ stopped: ["web:web_00"], started: ["web:web_00"] })
+        const [first] = yield* Effect.flatMap(RoutesTest, (t) => t.sent)
+        expect(first?.subject).toBe(`httpok: ${TEMPLATE}: 2 of 3 processes failed`)
+        expect(first?.body).toBe([
+          `status contacting ${at(8000)}: 500 Internal Server Error`,
+          "web:web_00 is in RUNNING state, restarting",
+          "web:web_00 restarted",
+          "Acted after 2 bad checks in a row (--failures 2)",
+          "",
+          `status contacting ${at(8001)}: 500 Internal Server Error`,
+          "web:web_01: bad check 1 of 2 in a row (--failures 2), not acting yet"
+        ].join("\n"))
+        // web_00 is a new process (new pid): its count starts again, web_01's goes on.
+        yield* tickOnce
+        expect(yield* restarts).toEqual({ stopped: ["web:web_00", "web:web_01"], started: ["web:web_00", "web:web_01"] })
+      }).pipe(Effect.provide(services(webGroup))))
+
+    it.scoped("--max-restarts counts per process: one held back does not hold back the others", () =>
+      Effect.gen(function*() {
+        const probe = yield* HttpProbeTest
+        const handle = yield* httpok({ ...perProcess, restartLimit: { max: 1, window: Duration.hours(1) } })
+        const tickOnce = handle(tick()).pipe(Effect.zipRight(TestClock.adjust("10 millis")))
+        yield* probe.respondAt(at(8000), { status: 500 })
+        yield* tickOnce
+        yield* tickOnce
+        yield* probe.respondAt(at(8001), { status: 500 })
+        yield* tickOnce
+        expect(yield* restarts).toEqual({ stopped: ["web:web_00", "web:web_01"], started: ["web:web_00", "web:web_01"] })
+        const subjects = (yield* Effect.flatMap(RoutesTest, (t) => t.sent)).map((a) => a.subject)
+        expect(subjects).toEqual([
+          `httpok: ${TEMPLATE}: 1 of 3 processes failed`,
+          `httpok: ${TEMPLATE}: restart limit reached`,
+          `httpok: ${TEMPLATE}: 2 of 3 processes failed`
+        ])
+      }).pipe(Effect.provide(services(webGroup))))
+
+    it.scoped("--grace counts per process: the young one is spared, the old one restarted", () =>
+      Effect.gen(function*() {
+        yield* TestClock.adjust("10 minutes")
+        yield* Effect.flatMap(SupervisorTest, (sv) => sv.updateProcess("web:web_01", { start: 600 - 5 }))
+        yield* failing
+        const [alert] = yield* run({ ...perProcess, grace: Duration.seconds(30) })
+        expect(yield* restarts).toEqual({ stopped: ["web:web_00", "web:web_02"], started: ["web:web_00", "web:web_02"] })
+        expect(alert?.body.split("\n\n")[1]).toBe([
+          `status contacting ${at(8001)}: 500 Internal Server Error`,
+          "web:web_01 is in RUNNING state but up only 5s (--grace 30s), NOT restarting"
+        ].join("\n"))
+      }).pipe(Effect.provide(services(webGroup))))
+
+    it.scoped("only the selected RUNNING processes are checked; supervisord unreachable: no check, a warning", () => {
+      const log: Array<string> = []
+      return Effect.gen(function*() {
+        const supervisor = yield* SupervisorTest
+        const probe = yield* HttpProbeTest
+        yield* run(perProcess)
+        expect((yield* probe.requests).map((r) => r.url)).toEqual([at(8000), at(8002)])
+        yield* supervisor.setFault("getAllProcessInfo", new RpcTransportError({ reason: "Refused", url: "http://127.0.0.1:9001" }))
+        yield* run(perProcess)
+        expect(yield* probe.requests).toHaveLength(2)
+        expect(untimed(log).some((line) => line.startsWith("WARN cannot list the processes to check"))).toBe(true)
+      }).pipe(Effect.provide(services([webGroup[0]!, { ...webGroup[1]!, statename: "STARTING" }, webGroup[2]!, {
+        name: "db_05"
+      }], log)))
+    })
+  })
+
+  describe("a TCP check", () => {
+    it.scoped("tcp://HOST:{port}: a process whose port refuses is restarted, with the reason in the report", () =>
+      Effect.gen(function*() {
+        const tcp = yield* TcpProbeTest
+        yield* tcp.respondAt("tcp://127.0.0.1:9001", { fail: "Refused" })
+        const config = { ...base, url: "tcp://127.0.0.1:{port}", portBase: 9000, programs: programs("web:*") }
+        const fiber = yield* Effect.fork(run({ ...config, timeout: Duration.seconds(2) }))
+        // Refused is retried until -t is spent: the port may be coming up.
+        yield* TestClock.adjust("2 seconds")
+        const sent = yield* Fiber.join(fiber)
+        expect(new Set((yield* tcp.requests).map((r) => r.url))).toEqual(
+          new Set(["tcp://127.0.0.1:9000", "tcp://127.0.0.1:9001", "tcp://127.0.0.1:9002"])
+        )
+        expect(yield* Effect.flatMap(HttpProbeTest, (t) => t.requests)).toEqual([])
+        expect(sent).toEqual([{
+          plugin: "httpok",
+          subject: "httpok: tcp://127.0.0.1:{port}: 1 of 3 processes failed",
+          body: [
+            "error contacting tcp://127.0.0.1:9001:",
+            "",
+            " connection refused by 127.0.0.1:9001 (5 attempts in 2s)",
+            "web:web_01 is in RUNNING state, restarting",
+            "web:web_01 restarted"
+          ].join("\n"),
+          processes: ["web:web_01"]
+        }])
+      }).pipe(Effect.provide(services(webGroup))))
+
+    it.scoped("one tcp:// URL for all: the original's report, a connection that opens is fine", () =>
+      Effect.gen(function*() {
+        const tcp = yield* TcpProbeTest
+        const config = { ...base, url: "tcp://db.local:5432", programs: programs("web:*") }
+        expect(yield* run(config)).toEqual([])
+        yield* tcp.respond({ fail: "Timeout", message: "no connection within 10s" })
+        const [alert] = yield* run(config)
+        expect(alert?.subject).toBe("httpok: tcp://db.local:5432: bad status returned")
+        expect(alert?.body.split("\n").slice(0, 4)).toEqual([
+          "error contacting tcp://db.local:5432:",
+          "",
+          " no connection within 10s",
+          "Restarting selected processes ['web:web_00', 'web:web_01', 'web:web_02']"
+        ])
+      }).pipe(Effect.provide(services(webGroup))))
+  })
 })

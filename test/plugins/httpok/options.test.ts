@@ -94,7 +94,9 @@ describe("httpok config", () => {
     Effect.gen(function*() {
       expect(yield* message(decode([]))).toBe("missing URL")
       expect(yield* message(decode(["-p", "foo"]))).toBe("missing URL")
-      expect(yield* message(decode(["ftp://x/"]))).toBe("URL: \"ftp://x/\" is not an http or https URL")
+      expect(yield* message(decode(["ftp://x/"]))).toBe(
+        "URL: \"ftp://x/\" is not an http, https or tcp://HOST:PORT URL"
+      )
       expect(yield* message(decode(["-t", "abc", "http://x/"]))).toBe(
         "-t/--timeout: \"abc\" is not a number of seconds"
       )
@@ -102,12 +104,67 @@ describe("httpok config", () => {
         "-c/--code: \"999\" is not an HTTP status code (100-599)"
       )
       expect(yield* message(decode(["-p", "a:b:c", "http://x/"]))).toBe(
-        "-p/--program: \"a:b:c\" is not a program name or group:name"
+        "-p/--program: \"a:b:c\" is not a program name, group:name or group:*"
       )
       expect(yield* message(decode(["-n", "a\nb", "http://x/"]))).toBe(
         "-n/--name: \"a\\nb\" is not a single line of text"
       )
       expect(yield* message(decode(["-x", "http://x/"]))).toBe("no such option: -x")
+    }))
+
+  it.effect("-p GROUP:* and --group GROUP select whole groups", () =>
+    Effect.gen(function*() {
+      const config = yield* decode(["-p", "web:*", "--group", "api", "-p", "db", "http://x/"])
+      expect(config.programs).toEqual([
+        { text: "web:*", group: "web", name: "*" },
+        { text: "db", name: "db" },
+        { text: "api:*", group: "api", name: "*" }
+      ])
+      expect(yield* message(decode(["--group", "a:b", "http://x/"]))).toBe("--group: \"a:b\" is not a group name")
+    }))
+
+  it.effect("a URL per process: placeholders, --port-base", () =>
+    Effect.gen(function*() {
+      const perNum = yield* decode(["-p", "web:*", "http://127.0.0.1:80{num}/health"])
+      expect(perNum.url).toBe("http://127.0.0.1:80{num}/health")
+      expect(perNum.portBase).toBeUndefined()
+      const perPort = yield* decode(["--group", "web", "--port-base", "8000", "http://{group}.local:{port}/{name}"])
+      expect(perPort.portBase).toBe(8000)
+      const tcp = yield* decode(["-a", "tcp://127.0.0.1:{port}", "--port-base", "9000"])
+      expect(tcp.url).toBe("tcp://127.0.0.1:{port}")
+    }))
+
+  it.effect("a URL per process: one-line errors", () =>
+    Effect.gen(function*() {
+      expect(yield* message(decode(["-p", "web:*", "http://h:80{nmu}/"]))).toBe(
+        "URL: unknown placeholder {nmu} in \"http://h:80{nmu}/\" (known: {name}, {group}, {num}, {port})"
+      )
+      expect(yield* message(decode(["-p", "web:*", "http://h:{port}/"]))).toBe("URL: {port} needs --port-base")
+      expect(yield* message(decode(["-p", "web:*", "--port-base", "80", "http://h/"]))).toBe(
+        "--port-base: the URL has no {port}"
+      )
+      expect(yield* message(decode(["-p", "web:*", "--port-base", "x", "http://h:{port}/"]))).toBe(
+        "--port-base: \"x\" is not a port number (0-65535)"
+      )
+      expect(yield* message(decode(["-p", "web:*", "http://h:9{num}9999/"]))).toBe(
+        "URL: \"http://h:9{num}9999/\" is not a URL (with a process's values: http://h:9019999/)"
+      )
+      expect(yield* message(decode(["http://h:80{num}/"]))).toBe(
+        "URL: a URL with placeholders checks the selected processes: give -p, --group or -a"
+      )
+    }))
+
+  it.effect("tcp://HOST:PORT: no -c, no -b, a host and a port", () =>
+    Effect.gen(function*() {
+      expect((yield* decode(["-p", "db", "tcp://127.0.0.1:5432"])).url).toBe("tcp://127.0.0.1:5432")
+      expect(yield* message(decode(["-c", "200", "tcp://127.0.0.1:5432"]))).toBe("-c/--code: a tcp:// check has no status")
+      expect(yield* message(decode(["-b", "ok", "tcp://127.0.0.1:5432"]))).toBe("-b/--body: a tcp:// check reads no body")
+      expect(yield* message(decode(["tcp://127.0.0.1"]))).toBe(
+        "URL: \"tcp://127.0.0.1\" is not tcp://HOST:PORT (host and port are required)"
+      )
+      expect(yield* message(decode(["tcp://127.0.0.1:80/x"]))).toBe(
+        "URL: \"tcp://127.0.0.1:80/x\" is not tcp://HOST:PORT (a TCP check has no path)"
+      )
     }))
 
   it.effect("the handler of Command.make(toCommandConfig(httpok)) takes decodeHttpok without casts", () =>

@@ -155,6 +155,39 @@ describe("memmon", () => {
       [{ pid: 1, rss: 200 }, { pid: 2, rss: 50 }, { pid: 3, rss: 101 }, { pid: 4, rss: 500 }]
     ))))
 
+  describe("a numprocs group: each process has the limit on its own", () => {
+    // supervisord's numprocs=3 with process_name=%(program_name)s_%(process_num)02d.
+    const web = [0, 1, 2].map((n) => ({ name: `web_0${n}`, group: "web", pid: 100 + n }))
+    const table = [{ pid: 100, rss: 50 }, { pid: 101, rss: 150 }, { pid: 102, rss: 99 }, { pid: 7, ppid: 100, rss: 60 }]
+
+    it.scoped("-p web:*=SIZE restarts only the process over it", () =>
+      Effect.gen(function*() {
+        const sent = yield* runTicks(options({ p: { "web:*": 100 } }))
+        expect(yield* stopped).toEqual([["web:web_01", true]])
+        expect(sent.map((a) => a.subject)).toEqual(["memmon: process web:web_01 restarted"])
+      }).pipe(Effect.provide(setup([...web, { name: "db", pid: 9 }], [...table, { pid: 9, rss: 500 }]))))
+
+    it.scoped("-g web=SIZE does the same", () =>
+      Effect.gen(function*() {
+        yield* runTicks(options({ g: { web: 100 } }))
+        expect(yield* stopped).toEqual([["web:web_01", true]])
+      }).pipe(Effect.provide(setup(web, table))))
+
+    it.scoped("-c counts each process's own children, not its siblings'", () =>
+      Effect.gen(function*() {
+        yield* runTicks(options({ p: { "web:*": 100 }, cumulative: true }))
+        expect(yield* stopped).toEqual([["web:web_00", true], ["web:web_01", true]])
+      }).pipe(Effect.provide(setup(web, table))))
+
+    it.scoped("-p web:web_01 and -p web_01 are more specific than -p web:*, which is more specific than -g and -a", () =>
+      Effect.gen(function*() {
+        yield* runTicks(options({ p: { "web:*": 1000, "web:web_01": 100 }, g: { web: 10 }, anyLimit: 10 }))
+        expect(yield* stopped).toEqual([["web:web_01", true]])
+        yield* runTicks(options({ p: { "web:*": 1000, web_02: 90 }, g: { web: 10 } }))
+        expect(yield* stopped).toEqual([["web:web_01", true], ["web:web_02", true]])
+      }).pipe(Effect.provide(setup(web, table))))
+  })
+
   it.scoped("-a covers every process but the listener itself", () =>
     Effect.gen(function*() {
       yield* runTicks(options({ anyLimit: 40 * MB }), 1, { group: "memmon", name: "memmon" })

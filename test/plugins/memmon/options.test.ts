@@ -60,6 +60,13 @@ describe("memmon config", () => {
       expect(config.name).toBe("prod")
     }))
 
+  it.effect("-p GROUP:*=SIZE: a limit for each process of a group (a numprocs program)", () =>
+    Effect.gen(function*() {
+      const config = yield* decode(["-p", "web:*=200MB", "-c"])
+      expect(config.programLimits).toEqual([{ program: { text: "web:*", group: "web", name: "*" }, bytes: 200 * MB }])
+      expect(config.cumulative).toBe(true)
+    }))
+
   it.effect("a later limit for the same name replaces an earlier one", () =>
     Effect.gen(function*() {
       const config = yield* decode(["-p", "foo=1MB", "-p", "bar=3MB", "-p", "foo=2MB", "-g", "g=1KB", "-g", "g=2KB"])
@@ -78,5 +85,14 @@ describe("memmon config", () => {
         "-u/--uptime: \"2w\" is not a number of seconds (suffix s, m, h or d allowed)"
       )
       expect(yield* message(decode(["-a"]))).toBe("option -a requires an argument")
+    }))
+
+  it.effect("no -p, -g or -a limit is a usage error (the original runs and watches nothing)", () =>
+    Effect.gen(function*() {
+      const noLimit = "no memory limit given: use -p/--program NAME=SIZE, -g/--group GROUP=SIZE or -a/--any SIZE"
+      expect(yield* message(decode([]))).toBe(noLimit)
+      expect(yield* message(decode(["-c", "-m", "ops@example.com"]))).toBe(noLimit)
+      // A bad value is still named first.
+      expect(yield* message(decode(["-u", "2w"]))).toMatch(/^-u\/--uptime: /)
     }))
 })
