@@ -4,6 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type { MailConfig } from "../../alerts/transports/mail.js"
 import { deliveryLayer, serve, spoolFile, tailLayer } from "../common/listen.js"
 import * as Plugin from "../common/Plugin.js"
 import { type BatchPlugin, batchListener } from "./batch.js"
@@ -19,12 +20,15 @@ import {
   fatalmailbatchTable
 } from "./options.js"
 
+/** The originals of the batch mailers sent Python's `MIMEText`: so do they (SPEC §4 "Mail"). */
+const asMime = (mail: MailConfig | undefined): MailConfig | undefined => mail && { ...mail, form: "mime" }
+
 const batch = (plugin: BatchPlugin, options: BatchTable, description: string, example: string) => {
   const listen = (config: BatchConfig) =>
     serve(
       plugin.name,
       (env) => Effect.flatMap(spoolFile(config.spool, plugin.name, env), (file) => batchListener(plugin, { ...config, spoolFile: file })),
-      () => Layer.merge(deliveryLayer(config.mail, config.receivers, config.host), tailLayer(config.tail))
+      () => Layer.merge(deliveryLayer(asMime(config.mail), config.receivers, config.host), tailLayer(config.tail))
     )
   return Plugin.make({
     name: plugin.name,

@@ -61,9 +61,8 @@ describe("Smtp transport", () => {
       const smtp = yield* SmtpFixture.make()
       const line = `Process web in group web exited unexpectedly (pid 23262) from state RUNNING ${"x".repeat(124)}`
       expect(line.length).toBe(200)
-      const send = Smtp.make(configFor(smtp))
-      yield* send({ ...alert, body: `${line}\nsecond line` })
-      yield* send({ ...alert, plugin: "crashmailbatch", body: `${line}\nsecond line` })
+      yield* Smtp.make(configFor(smtp))({ ...alert, body: `${line}\nsecond line` })
+      yield* Smtp.make(configFor(smtp, { form: "mime" }))({ ...alert, plugin: "crashmailbatch", body: `${line}\nsecond line` })
       const [bare, batch] = yield* smtp.waitForMessages(2)
       for (const message of [bare!, batch!]) {
         expect(message.raw).toContain(`\r\n\r\n${line}\r\nsecond line`)
@@ -81,7 +80,7 @@ describe("Smtp transport", () => {
   it.scopedLive("several recipients are one To header, as listed", () =>
     Effect.gen(function*() {
       const smtp = yield* SmtpFixture.make()
-      yield* Smtp.make(configFor(smtp, { to: ["a@example.com", "b@example.com"] }))({ ...alert, plugin: "crashsms" })
+      yield* Smtp.make(configFor(smtp, { to: ["a@example.com", "b@example.com"], form: "mime" }))({ ...alert, plugin: "crashsms" })
       const [message] = yield* smtp.waitForMessages(1)
       expect(message!.raw).toMatch(/^To: a@example\.com, b@example\.com\r$/m)
     }))
