@@ -10,12 +10,13 @@
 import * as net from "node:net"
 import * as tls from "node:tls"
 import * as Context from "effect/Context"
-import * as Data from "effect/Data"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Ref from "effect/Ref"
-import * as Schedule from "effect/Schedule"
+import { bounded, ProbeError, type Scripted, type ScriptControl, script, socketError, socketHost } from "./Probe.js"
+
+// The probe's error and the backoff of refused connections, shared with TcpProbe (see Probe.ts).
+export { ProbeError, type ProbeFailureReason, refusedBackoff } from "./Probe.js"
 
 export interface ProbeRequest {
   /** An http or https URL. */
@@ -39,33 +40,10 @@ export interface ProbeResponse {
   readonly found?: boolean
 }
 
-/**
- * Why no response came:
- * - `Refused`: nothing listens (still refused when the time ran out);
- * - `Timeout`: no complete response in time;
- * - `Dns`: the host name does not resolve;
- * - `Tls`: the handshake failed or the certificate was refused (`--verify-tls`);
- * - `Reset`: the connection was closed or reset before a complete response;
- * - `Unreachable`: no route to the host or network;
- * - `Protocol`: the server's answer is not HTTP;
- * - `Other`: anything else (the message says what).
- */
-export type ProbeFailureReason = "Refused" | "Timeout" | "Dns" | "Tls" | "Reset" | "Unreachable" | "Protocol" | "Other"
-
-export class ProbeError extends Data.TaggedError("ProbeError")<{
-  readonly reason: ProbeFailureReason
-  readonly url: string
-  /** One line for the report, e.g. `connection refused by 127.0.0.1:8080`. */
-  readonly message: string
-}> {}
-
 /** One GET, no retry, no time limit of its own. */
 export type Attempt = (request: ProbeRequest) => Effect.Effect<ProbeResponse, ProbeError>
 
 export const USER_AGENT = "httpok"
-
-/** First retry of a refused connection after 100 ms, then doubling, at most a second apart. */
-export const refusedBackoff = Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("1 second")))
 
 // ---------------------------------------------------------------------------
 // An HTTP/1.1 response, read from bytes as they arrive
@@ -274,38 +252,9 @@ const textScanner = (text: string, decoder: ReturnType<typeof decoderFor>): Body
   }
 }
 
+
 // ---------------------------------------------------------------------------
 // One attempt over node:net / node:tls
-
-export const classify = (error: NodeJS.ErrnoException): ProbeFailureReason => {
-  const code = error.code ?? ""
-  if (code === "ECONNREFUSED") return "Refused"
-  if (code === "ENOTFOUND" || code.startsWith("EAI_")) return "Dns"
-  if (code === "ECONNRESET" || code === "EPIPE" || code === "ECONNABORTED") return "Reset"
-  if (code === "ETIMEDOUT") return "Timeout"
-  if (code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "EHOSTDOWN" || code === "ENETDOWN") {
-    return "Unreachable"
-  }
-  if (/^(ERR_TLS_|ERR_SSL_|EPROTO$)|CERT|SELF_SIGNED|UNABLE_TO_/.test(code)) return "Tls"
-  return "Other"
-}
-
-export const describe = (reason: ProbeFailureReason, url: URL, error: NodeJS.ErrnoException): string => {
-  const where = url.host
-  const code = error.code === undefined ? "" : ` (${error.code})`
-  switch (reason) {
-    case "Refused":
-      return `connection refused by ${where}`
-    case "Dns":
-      return `cannot resolve ${url.hostname}${code}`
-    case "Reset":
-      return `connection to ${where} closed before a complete response${code}`
-    case "Tls":
-      return `TLS with ${where} failed: ${error.message}`
-    default:
-      return `${error.message}${error.code !== undefined && !error.message.includes(error.code) ? code : ""}`
-  }
-}
 
 const decodedOr = (text: string): string => {
   try {
@@ -329,7 +278,7 @@ const requestHead = (url: URL): string => {
 const READ_SIZE = 64 * 1024
 
 const connect = (url: URL, request: ProbeRequest, onread: net.OnReadOpts): net.Socket => {
-  const host = url.hostname.replace(/^\[(.*)\]$/, "$1")
+  const host = socketHost(url)
   const secure = url.protocol === "https:"
   const port = url.port === "" ? (secure ? 443 : 80) : Number(url.port)
   if (!secure) return net.connect({ host, port, onread })
@@ -364,12 +313,7 @@ export const nodeAttempt: Attempt = (request) =>
         resume(result)
         socket.destroy()
       }
-      const failWith = (reason: ProbeFailureReason, message: string) =>
-        settle(Effect.fail(new ProbeError({ reason, url: request.url, message })))
-      const fail = (error: NodeJS.ErrnoException) => {
-        const reason = classify(error)
-        failWith(reason, describe(reason, url, error))
-      }
+      const fail = (error: NodeJS.ErrnoException) => settle(Effect.fail(socketError(request.url, url, error)))
       let head: ResponseHead | undefined
       let scanner: BodyScanner | undefined
       let found = false
@@ -398,7 +342,8 @@ export const nodeAttempt: Attempt = (request) =>
         callback: (size, buffer) => {
           const state = reader.push(Buffer.from(buffer.buffer, buffer.byteOffset, size))
           if (typeof state === "object") {
-            failWith("Protocol", `${url.host} did not answer in HTTP: ${state.problem}`)
+            const message = `${url.host} did not answer in HTTP: ${state.problem}`
+            settle(Effect.fail(new ProbeError({ reason: "Protocol", url: request.url, message })))
           } else if (state === "done") {
             complete()
           } else if (found && head !== undefined) {
@@ -422,54 +367,6 @@ export const nodeAttempt: Attempt = (request) =>
   })
 
 // ---------------------------------------------------------------------------
-// Retries and the time limit
-
-/**
- * Runs attempts until one answers or fails for good, within the request's timeout (on the
- * Clock). A refused connection is retried with `refusedBackoff`: a service being restarted
- * refuses for a moment. Refused until the end is reported as refused, not as a timeout, which
- * says `no <awaited> within <timeout>`. (Shared with the TCP check.)
- */
-export const bounded = <Req extends { readonly url: string; readonly timeout: Duration.DurationInput }, Res>(
-  attempt: (request: Req) => Effect.Effect<Res, ProbeError>,
-  awaited = "complete response"
-) =>
-(request: Req): Effect.Effect<Res, ProbeError> =>
-  Effect.gen(function*() {
-    const timeout = Duration.decode(request.timeout)
-    // How many attempts were refused, and whether the time ran out waiting to retry one (rather
-    // than waiting on an attempt that got through to a server).
-    const refusals = yield* Ref.make({ count: 0, waiting: false })
-    const once = Ref.update(refusals, (r) => ({ ...r, waiting: false })).pipe(
-      Effect.zipRight(Effect.suspend(() => attempt(request))),
-      Effect.tapError((error) =>
-        error.reason === "Refused" ? Ref.update(refusals, (r) => ({ count: r.count + 1, waiting: true })) : Effect.void
-      )
-    )
-    return yield* once.pipe(
-      Effect.retry({ schedule: refusedBackoff, while: (error) => error.reason === "Refused" }),
-      Effect.timeout(timeout),
-      Effect.catchTag("TimeoutException", () =>
-        Effect.flatMap(Ref.get(refusals), ({ count, waiting }) =>
-          Effect.fail(
-            waiting
-              ? new ProbeError({
-                reason: "Refused",
-                url: request.url,
-                message: `connection refused by ${hostOf(request.url)} (${count} attempts in ${Duration.format(timeout)})`
-              })
-              : new ProbeError({
-                reason: "Timeout",
-                url: request.url,
-                message: `no ${awaited} within ${Duration.format(timeout)}`
-              })
-          )))
-    )
-  })
-
-const hostOf = (url: string): string => (URL.canParse(url) ? new URL(url).host : url)
-
-// ---------------------------------------------------------------------------
 // The service
 
 export interface HttpProbeService {
@@ -477,17 +374,19 @@ export interface HttpProbeService {
   readonly get: (request: ProbeRequest) => Effect.Effect<ProbeResponse, ProbeError>
 }
 
-/** A probe over `attempt` (node:http by default), with the retries and the time limit. */
-export const make = (attempt: Attempt = nodeAttempt): HttpProbeService => ({ get: bounded(attempt) })
+/** A probe over `attempt` (node:net / node:tls by default), with the retries and the time limit. */
+export const make = (attempt: Attempt = nodeAttempt): HttpProbeService => ({
+  get: bounded(attempt, "complete response")
+})
 
-/** The reply a test probe gives: a response (status default 200), or a failure. */
-export type ScriptedReply =
-  | (Partial<Pick<ProbeResponse, "status" | "reason">> & {
-    /** Searched for the request's `find` text. */
-    readonly body?: string
-    readonly delay?: Duration.DurationInput
-  })
-  | { readonly fail: ProbeFailureReason; readonly message?: string; readonly delay?: Duration.DurationInput }
+/** What a test probe answers: status default 200, reason default OK. */
+export interface ScriptedResponse extends Partial<Pick<ProbeResponse, "status" | "reason">> {
+  /** Searched for the request's `find` text. */
+  readonly body?: string
+}
+
+/** The reply a test probe gives: a response, or a failure. */
+export type ScriptedReply = Scripted<ScriptedResponse>
 
 export class HttpProbe extends Context.Tag("superlance/HttpProbe")<HttpProbe, HttpProbeService>() {
   static readonly make = make
@@ -501,45 +400,17 @@ export class HttpProbe extends Context.Tag("superlance/HttpProbe")<HttpProbe, Ht
    */
   static readonly layerTest: Layer.Layer<HttpProbe | HttpProbeTest> = Layer.effectContext(
     Effect.gen(function*() {
-      const requests = yield* Ref.make<ReadonlyArray<ProbeRequest>>([])
-      const queued = yield* Ref.make<ReadonlyArray<ScriptedReply>>([])
-      const standing = yield* Ref.make<ScriptedReply>({})
-      const byUrl = yield* Ref.make<ReadonlyMap<string, ScriptedReply>>(new Map())
+      const { control, reply } = yield* script<ProbeRequest, ScriptedResponse>({})
       const attempt: Attempt = (request) =>
-        Effect.gen(function*() {
-          yield* Ref.update(requests, (all) => [...all, request])
-          const next = yield* Ref.modify(queued, ([first, ...rest]) => [first, rest] as const)
-          const reply = next ?? (yield* Ref.get(byUrl)).get(request.url) ?? (yield* Ref.get(standing))
-          if (reply.delay !== undefined) yield* Effect.sleep(reply.delay)
-          if ("fail" in reply) {
-            return yield* new ProbeError({
-              reason: reply.fail,
-              url: request.url,
-              message: reply.message ?? `test probe: ${reply.fail}`
-            })
-          }
-          const response = { status: reply.status ?? 200, reason: reply.reason ?? "OK" }
-          return request.find === undefined ? response : { ...response, found: (reply.body ?? "").includes(request.find) }
-        })
-      const control: HttpProbeTest["Type"] = {
-        requests: Ref.get(requests),
-        respond: (reply) => Ref.set(standing, reply),
-        respondAt: (url, reply) => Ref.update(byUrl, (all) => new Map([...all, [url, reply]])),
-        respondOnce: (...replies) => Ref.update(queued, (all) => [...all, ...replies])
-      }
+        Effect.map(reply(request), ({ body = "", reason = "OK", status = 200 }) =>
+          request.find === undefined ? { status, reason } : { status, reason, found: body.includes(request.find) })
       return Context.make(HttpProbe, make(attempt)).pipe(Context.add(HttpProbeTest, control))
     })
   )
 }
 
-/** The handle on `HttpProbe.layerTest`. */
-export class HttpProbeTest extends Context.Tag("superlance/HttpProbeTest")<HttpProbeTest, {
-  /** Every attempt made, retries included, in order. */
-  readonly requests: Effect.Effect<ReadonlyArray<ProbeRequest>>
-  /** The reply for every attempt that has no queued one (default: 200 OK, empty body). */
-  readonly respond: (reply: ScriptedReply) => Effect.Effect<void>
-  /** The reply for every attempt at this URL that has no queued one (before `respond`'s). */
-  readonly respondAt: (url: string, reply: ScriptedReply) => Effect.Effect<void>
-  /** Replies for the coming attempts, used in order. */
-  readonly respondOnce: (...replies: ReadonlyArray<ScriptedReply>) => Effect.Effect<void>
-}>() {}
+/** The handle on `HttpProbe.layerTest`; without a reply given, every attempt answers 200 OK, empty body. */
+export class HttpProbeTest extends Context.Tag("superlance/HttpProbeTest")<
+  HttpProbeTest,
+  ScriptControl<ProbeRequest, ScriptedReply>
+>() {}
