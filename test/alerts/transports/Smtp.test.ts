@@ -197,33 +197,25 @@ describe("Smtp transport", () => {
       expect(error.message).toMatch(new RegExp(`^connection to SMTP server 127\\.0\\.0\\.1:${smtp.port} failed: `))
     }))
 
-  it.scopedLive("a server that never greets is a Timeout, within the configured bound", () =>
-    Effect.gen(function*() {
-      const smtp = yield* SmtpFixture.make()
-      smtp.fail({ _tag: "Stall", at: "connect" })
-      const started = Date.now()
-      const error = yield* failure(Smtp.make(configFor(smtp), { timeout: "300 millis" })(alert))
-      expect(Date.now() - started).toBeLessThan(3_000)
-      // Which timer fires first (greeting, socket, whole attempt) depends on the machine's load.
-      expect(error.reason).toBe("Timeout")
-      expect(error.message).toMatch(
-        new RegExp(`^SMTP server 127\\.0\\.0\\.1:${smtp.port} did not (answer in time|take the message within)`)
-      )
-    }))
-
-  it.scopedLive("a server that stalls after the message is bounded by the timeout too", () =>
-    Effect.gen(function*() {
-      const smtp = yield* SmtpFixture.make()
-      smtp.fail({ _tag: "Stall", at: "data" })
-      const started = Date.now()
-      const error = yield* failure(Smtp.make(configFor(smtp), { timeout: "300 millis" })(alert))
-      expect(Date.now() - started).toBeLessThan(3_000)
-      // Which timer fires first (greeting, socket, whole attempt) depends on the machine's load.
-      expect(error.reason).toBe("Timeout")
-      expect(error.message).toMatch(
-        new RegExp(`^SMTP server 127\\.0\\.0\\.1:${smtp.port} did not (answer in time|take the message within)`)
-      )
-    }))
+  const stalls = [
+    ["connect", "a server that never greets is a Timeout, within the configured bound"],
+    ["data", "a server that stalls after the message is bounded by the timeout too"]
+  ] as const
+  for (const [at, title] of stalls) {
+    it.scopedLive(title, () =>
+      Effect.gen(function*() {
+        const smtp = yield* SmtpFixture.make()
+        smtp.fail({ _tag: "Stall", at })
+        const started = Date.now()
+        const error = yield* failure(Smtp.make(configFor(smtp), { timeout: "300 millis" })(alert))
+        expect(Date.now() - started).toBeLessThan(3_000)
+        // Which timer fires first (greeting, socket, whole attempt) depends on the machine's load.
+        expect(error.reason).toBe("Timeout")
+        expect(error.message).toMatch(
+          new RegExp(`^SMTP server 127\\.0\\.0\\.1:${smtp.port} did not (answer in time|take the message within)`)
+        )
+      }))
+  }
 
   it.scopedLive("STARTTLS with a self-signed certificate and AUTH deliver the message", () =>
     Effect.gen(function*() {
