@@ -1,5 +1,5 @@
-// What a listener costs the machine (issues 6 §3 and 13 §3), each figure measured side by side in
-// the same run against a bare Node listener (scripts/bare-listener.js) and printed as a ratio:
+// What a listener costs the machine, each figure measured side by side in the same run against
+// a bare Node listener (scripts/bare-listener.js) and printed as a ratio:
 //
 //   - start-up: spawn to the first READY of `crashmail` from the clone (a link named crashmail to
 //     bin/superlance.js) and from the installed package (`npm pack`, `npm install -g --prefix`,
@@ -190,7 +190,7 @@ const singles = ({ smtp, url }) => {
   }
 }
 
-// THE COMBINED LISTENER (issue 13 §1). When `superlance run CONFIG` exists, answer here the
+// THE COMBINED LISTENER. When `superlance run CONFIG` exists, answer here the
 // command that runs the six plugins of `singles` as sections of one config (write the TOML file
 // into `dir`), e.g. `[installed.bin("superlance"), "run", configPath]`; it gets every event of
 // `scenario`, then EVENTS mixed ones. Until then the report says "not measured yet".
@@ -317,7 +317,7 @@ try {
   rows.push(
     row("six listeners, one per plugin, after a crash, a FATAL, a TICK: total peak RSS", `6 × ${mib(fleet.bare)}`,
       mib(fleet.six), fleet.six / (6 * fleet.bare)),
-    // Issue 13 §1 fills this in (see `combined` above).
+    // "not measured yet" until `combined` above names the command.
     ratio("one `superlance run` listener with the six as sections: peak RSS", mib(fleet.bare),
       fleet.combined === undefined ? "not measured yet" : mib(fleet.combined),
       fleet.combined === undefined ? undefined : fleet.combined / fleet.bare, "<=", TARGETS.combined),

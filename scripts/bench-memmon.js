@@ -1,4 +1,4 @@
-// memmon's cost per tick (issue 5 §4): 100 idle programs under a real supervisord, memmon
+// memmon's cost per tick: 100 idle programs under a real supervisord, memmon
 // `-a 1GB` (nothing is restarted) driven directly over stdin/stdout as supervisord drives a
 // listener: one TICK at a time, timed from writing it to reading its RESULT. Beside it,
 // supervisord's own share: the bare getAllProcessInfo round trip.
