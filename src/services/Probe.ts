@@ -34,7 +34,7 @@ export class ProbeError extends Data.TaggedError("ProbeError")<{
 export const refusedBackoff = Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("1 second")))
 
 /** The host and port of a URL, for messages (the URL itself when it does not parse). */
-export const hostOf = (url: string): string => (URL.canParse(url) ? new URL(url).host : url)
+const hostOf = (url: string): string => (URL.canParse(url) ? new URL(url).host : url)
 
 /** The host to connect to: `[::1]` is how a URL spells it, `::1` what node:net takes. */
 export const socketHost = (url: URL): string => url.hostname.replace(/^\[(.*)\]$/, "$1")
