@@ -66,7 +66,7 @@ const runCommand = Command.run(root, { name: "superlance", version: VERSION })
 
 /**
  * Exit codes: 2 for a configuration that cannot work (bad usage, as getopt/optparse; an unusable
- * spool directory), 1 for a listener that cannot go on.
+ * spool directory; credentials supervisord refuses), 1 for a listener that cannot go on.
  */
 export const EXIT_USAGE = 2
 export const EXIT_FAILURE = 1
@@ -180,7 +180,8 @@ export const main = (args: ReadonlyArray<string>, invokedAs: string) => {
       switch (failure._tag) {
         case "UsageError":
           return printError(`${command}: ${failure.message} (${seeHelp})`).pipe(Effect.as(EXIT_USAGE))
-        case "SpoolError": // a configuration that cannot work, as a bad option
+        case "SpoolError":
+        case "CredentialsRefused": // a configuration that cannot work, as a bad option
           return printError(`${command}: ${failure.message}`).pipe(Effect.as(EXIT_USAGE))
         case "NotAListener":
           return printError(failure.message).pipe(Effect.as(EXIT_FAILURE))

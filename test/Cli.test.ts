@@ -26,6 +26,7 @@ describe("the superlance command line", () => {
     await expectUsageError(["crashmailbatch", "--fromEmail=a@example.com"], /--toEmail is required/)
     await expectUsageError(["crashmailbatch", "--toEmail=a@example.com"], /--fromEmail is required/)
     await expectUsageError(["httpok", "-t", "abc", "http://localhost/"], /-t\/--timeout: "abc" is not a number of seconds/)
+    await expectUsageError(["memmon", "-m", "ops@example.com"], /^memmon: no memory limit given: use -p\/--program NAME=SIZE/)
   })
 
   it("says a plugin must run under supervisord when SUPERVISOR_SERVER_URL is missing", async () => {

@@ -28,6 +28,8 @@ export interface ProbeRequest {
   readonly verifyTls?: boolean | undefined
   /** Text to look for in the body (httpok's `-b`); reading stops as soon as it is found. */
   readonly find?: string | undefined
+  /** Default `httpok` (USER_AGENT); the heartbeat names itself. */
+  readonly userAgent?: string | undefined
 }
 
 export interface ProbeResponse {
@@ -58,13 +60,13 @@ const decodedOr = (text: string): string => {
 }
 
 /** The request, as node:http would send it for this URL with `agent: false`. */
-const requestHead = (url: URL): string => {
+const requestHead = (url: URL, userAgent: string): string => {
   const credentials = url.username !== "" || url.password !== ""
     ? `Authorization: Basic ${
       Buffer.from(`${decodedOr(url.username)}:${decodedOr(url.password)}`).toString("base64")
     }\r\n`
     : ""
-  return `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUser-Agent: ${USER_AGENT}\r\n${credentials}Connection: close\r\n\r\n`
+  return `GET ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\nUser-Agent: ${userAgent}\r\n${credentials}Connection: close\r\n\r\n`
 }
 
 /** Bytes read at a time, into one buffer per attempt. */
@@ -151,7 +153,7 @@ export const nodeAttempt: Attempt = (request) =>
         if (reader.end()) complete()
         else fail(Object.assign(new Error("connection closed mid-response"), { code: "ECONNRESET" }))
       })
-      socket.write(requestHead(url))
+      socket.write(requestHead(url, request.userAgent ?? USER_AGENT))
       return Effect.sync(() => {
         settled = true
         socket.destroy()
@@ -163,7 +165,7 @@ export const nodeAttempt: Attempt = (request) =>
 // The service
 
 export interface HttpProbeService {
-  /** GETs the URL with `User-Agent: httpok`, without following redirects. */
+  /** GETs the URL with `User-Agent: httpok` (or the request's), without following redirects. */
   readonly get: (request: ProbeRequest) => Effect.Effect<ProbeResponse, ProbeError>
 }
 

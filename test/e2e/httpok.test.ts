@@ -23,13 +23,16 @@ const app = fileURLToPath(new URL("programs/healthApp.mjs", import.meta.url))
 const httpok = `${process.execPath} ${bundle} httpok`
 
 /** A UNIX socket that forwards to supervisord's while it is up; `down` makes it vanish. */
-const socketProxy = async (path: string, target: () => string) => {
+const socketProxy = async (path: string, target: () => string | undefined) => {
   const open = new Set<net.Socket>()
   let server: net.Server | undefined
   const up = () =>
     new Promise<void>((resolve) => {
       server = net.createServer((client) => {
-        const upstream = net.connect(target())
+        // Not known yet while supervisord starts its listeners: as if it were not answering.
+        const to = target()
+        if (to === undefined) return client.destroy()
+        const upstream = net.connect(to)
         for (const socket of [client, upstream]) {
           open.add(socket)
           socket.on("close", () => open.delete(socket))
@@ -79,7 +82,7 @@ describe("httpok under a real supervisord", () => {
     web2Port = await run(freePort)
     proxyDir = mkdtempSync(join(tmpdir(), "httpok-proxy-"))
     const proxySocket = join(proxyDir, "sv.sock")
-    proxy = await socketProxy(proxySocket, () => supervisor.socketPath)
+    proxy = await socketProxy(proxySocket, () => supervisor?.socketPath)
     supervisor = await startSupervisord({
       programs: {
         web: { command: `${process.execPath} ${app} ${webPort}`, startsecs: 1, stopwaitsecs: 2 },

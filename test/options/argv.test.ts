@@ -181,7 +181,7 @@ describe("normalize", () => {
     it("turns -h/--help anywhere into just --help", () => {
       expect(ok(httpok, ["-p", "foo", "http://x/", "-h"])).toEqual(["--help"])
       expect(ok(memmon, ["-ch"])).toEqual(["--help"])
-      expect(ok(crashmail, ["--he"])).toEqual(["--help"])
+      expect(ok(crashmail, ["--hel"])).toEqual(["--help"])
     })
 
     it("lets help win over errors elsewhere on the line", () => {

@@ -64,7 +64,7 @@ describe("superlance --completions", () => {
     for (const name of ["superlance", ...oldNames]) expect(registered).toMatch(new RegExp(`-F _superlance ${name}$`, "m"))
     expect(bash(["superlance", ""])).toEqual(expect.arrayContaining(commands))
     expect(bash(["superlance", "te"])).toEqual(["test-mail"])
-    expect(bash(["httpok", "--g"]).sort()).toEqual(["--gcore", "--grace", "--group"])
+    expect([...bash(["httpok", "--g"])].sort()).toEqual(["--gcore", "--grace", "--group"])
     expect(bash(["/usr/local/bin/memmon", "--gr"])).toEqual(["--group", "--groupname", "--grace"])
     expect(bash(["superlance", "test-mail", "--sm"])).toEqual(["--smtpHost", "--smtpPort"])
     expect(bash(["crashsms", "--to"])).toEqual(["--toEmail"])
@@ -74,15 +74,15 @@ describe("superlance --completions", () => {
 
   it.skipIf(!installed("fish"))("fish: commands under superlance, options under every name", () => {
     expect(fish("superlance te")).toEqual(["test-mail"])
-    expect(fish("httpok --g").sort()).toEqual(["--gcore", "--grace", "--group"])
-    expect(fish("superlance httpok --g").sort()).toEqual(["--gcore", "--grace", "--group"])
+    expect([...fish("httpok --g")].sort()).toEqual(["--gcore", "--grace", "--group"])
+    expect([...fish("superlance httpok --g")].sort()).toEqual(["--gcore", "--grace", "--group"])
     expect(fish("superlance test-mail --sm")).toEqual(["--smtpHost", "--smtpPort"])
     expect(fish("superlance --completions ")).toEqual(["bash", "fish", "zsh"])
   })
 
   it.skipIf(!installed("zsh"))("zsh: commands under superlance, options under every name", () => {
     expect(zsh("superlance te")).toEqual(["test-mail"])
-    expect(zsh("httpok --g").sort()).toEqual(["--gcore", "--grace", "--group"])
+    expect([...zsh("httpok --g")].sort()).toEqual(["--gcore", "--grace", "--group"])
     expect(zsh("superlance crashmailbatch --sm")).toEqual(["--smtpHost", "--smtpPort"])
   }, 60_000)
 })

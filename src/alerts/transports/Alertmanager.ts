@@ -9,10 +9,10 @@
  */
 import { hostname } from "node:os"
 import * as Clock from "effect/Clock"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { parseNamespec } from "../../domain/Process.js"
-import type { Alert, Transport } from "../Transport.js"
+import { type Alert, NotifyError, oneLine, type Transport } from "../Transport.js"
 import { displayUrl, invalidUrl, postJson, type PostTarget } from "./HttpPost.js"
 
 export interface AlertmanagerConfig {
@@ -32,6 +32,8 @@ export interface PostableAlert {
   readonly labels: Readonly<Record<string, string>>
   readonly annotations: Readonly<Record<string, string>>
   readonly startsAt: string
+  /** Only the heartbeat sets it: it resolves unless renewed. */
+  readonly endsAt?: string
 }
 
 /** `alertname` by plugin: what happened, so routes can match on it; others use the plugin's name. */
@@ -93,3 +95,32 @@ export const make = (config: AlertmanagerConfig, options: AlertmanagerOptions = 
       Effect.zipRight(Effect.logDebug(`alert posted to Alertmanager ${to.display}`))
     )
 }
+
+/** The `alertname` of `--heartbeat`'s always-firing alert. */
+export const HEARTBEAT_ALERT = "SuperlanceHeartbeat"
+
+/**
+ * `--heartbeat`'s alert, always firing while the listener runs (Prometheus' "Watchdog"
+ * convention): it ends at `now + lasts` unless a later beat renews it, so a dead man's switch
+ * route in Alertmanager hears when the beats stop.
+ */
+export const heartbeatAlert = (plugin: string, host: string, now: Date, lasts: Duration.DurationInput): PostableAlert => ({
+  labels: { alertname: HEARTBEAT_ALERT, plugin, host },
+  annotations: {
+    summary: `superlance ${plugin} on ${host} is alive`,
+    description:
+      "Always firing while the listener runs (the Watchdog convention): route it to a dead man's switch, which alerts when it stops."
+  },
+  startsAt: now.toISOString(),
+  endsAt: new Date(now.getTime() + Duration.toMillis(Duration.decode(lasts))).toISOString()
+})
+
+/** Posts alerts as they are (the heartbeat's) to the Alertmanager at the URL: one attempt, no queue. */
+export const postAlerts = (
+  config: AlertmanagerConfig,
+  alerts: ReadonlyArray<PostableAlert>,
+  timeout?: Duration.DurationInput
+): Effect.Effect<void, NotifyError> =>
+  URL.canParse(config.url)
+    ? postJson(target(config), alerts, timeout)
+    : Effect.fail(new NotifyError({ reason: "Invalid", transport: "alertmanager", message: `alertmanager: not a URL: ${oneLine(config.url, 100)}` }))

@@ -10,6 +10,7 @@ import type { HostStamp } from "../../alerts/hostname.js"
 import { fields } from "../../options/fields.js"
 import { type UsageError, usageError } from "../../options/UsageError.js"
 import { logging } from "../../options/logging.js"
+import { decodeHeartbeat, type HeartbeatConfig, heartbeat } from "../../options/heartbeat.js"
 import { decodeBatchMail, type MailConfig } from "../../options/mail.js"
 import { decodeReceivers, decodeSpool, decodeTail, type Receivers, receivers, spool, tail } from "../../options/receivers.js"
 import { decodeHost, decodeRateLimit, host, rateLimit } from "../../options/safety.js"
@@ -92,6 +93,7 @@ const batchTable = (subject: string) =>
     ...tail,
     ...rateLimit,
     ...host,
+    ...heartbeat,
     ...logging
   }) as const satisfies OptionTable
 
@@ -133,6 +135,8 @@ export interface BatchConfig {
   readonly rateLimit?: Quota | undefined
   /** `--hostname`, `--hostname-in-subject`. */
   readonly host?: HostStamp | undefined
+  /** `--heartbeat URL`: GET on TICKs, at most once a minute (with the Alertmanagers of `receivers`). */
+  readonly heartbeat?: HeartbeatConfig | undefined
 }
 
 export const defaultInterval = Duration.minutes(1)
@@ -168,6 +172,7 @@ export const decodeBatch = (plugin: BatchName, raw: Raw<BatchTable>): Effect.Eff
     const tail = yield* decodeTail(f)
     const rateLimit = yield* decodeRateLimit(f)
     const host = yield* decodeHost(f)
+    const beat = yield* decodeHeartbeat(f, receivers, host)
     return {
       toEmail,
       fromEmail,
@@ -184,6 +189,7 @@ export const decodeBatch = (plugin: BatchName, raw: Raw<BatchTable>): Effect.Eff
       receivers,
       tail,
       rateLimit,
-      host
+      host,
+      heartbeat: beat
     }
   })

@@ -28,7 +28,8 @@ const batch = (plugin: BatchPlugin, options: BatchTable, description: string, ex
     serve(
       plugin.name,
       (env) => Effect.flatMap(spoolFile(config.spool, plugin.name, env), (file) => batchListener(plugin, { ...config, spoolFile: file })),
-      () => Layer.merge(deliveryLayer(asMime(config.mail), config.receivers, config.host), tailLayer(config.tail))
+      () => Layer.merge(deliveryLayer(asMime(config.mail), config.receivers, config.host), tailLayer(config.tail)),
+      { heartbeat: config.heartbeat }
     )
   return Plugin.make({
     name: plugin.name,

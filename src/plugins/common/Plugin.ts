@@ -6,11 +6,15 @@
  */
 import type * as Effect from "effect/Effect"
 import type { UsageError } from "../../options/UsageError.js"
+import type { heartbeat } from "../../options/heartbeat.js"
 import type { logging } from "../../options/logging.js"
 import type { OptionTable, Raw } from "../../options/OptionTable.js"
 
-/** Every plugin's table has the logging options (`--log-format`), which the command line reads. */
-export type PluginTable = OptionTable & typeof logging
+/**
+ * Every plugin's table has the logging options (`--log-format`), which the command line reads,
+ * and `--heartbeat`, which `serve` runs around the plugin's handler.
+ */
+export type PluginTable = OptionTable & typeof logging & typeof heartbeat
 
 /** How a listener stops for good: every failure says what happened in one line. */
 export interface ListenError {

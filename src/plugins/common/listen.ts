@@ -6,7 +6,9 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as Config from "effect/Config"
 import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
@@ -20,8 +22,12 @@ import type { ProcessId } from "../../domain/Process.js"
 import type { ProtocolError } from "../../protocol/Framing.js"
 import * as Listener from "../../protocol/Listener.js"
 import * as ListenerIO from "../../protocol/ListenerIO.js"
+import type { HeartbeatConfig } from "../../options/heartbeat.js"
+import { HttpProbe } from "../../services/HttpProbe.js"
 import { LogTail } from "../../services/LogTail.js"
 import { Supervisor } from "../../supervisor/Supervisor.js"
+import * as Heartbeat from "./Heartbeat.js"
+import { beating, withTicks } from "./Heartbeat.js"
 
 /** Started by hand rather than by supervisord (SPEC §2). */
 export class NotAListener extends Data.TaggedError("NotAListener")<{ readonly plugin: string }> {
@@ -31,6 +37,23 @@ export class NotAListener extends Data.TaggedError("NotAListener")<{ readonly pl
 }
 
 export class SupervisorUnusable extends Data.TaggedError("SupervisorUnusable")<{ readonly message: string }> {}
+
+/**
+ * supervisord answered the start check with HTTP 401: every call would fail the same way, so
+ * the listener stops before its first READY (exit 2) rather than run green and useless.
+ */
+export class CredentialsRefused extends Data.TaggedError("CredentialsRefused")<{
+  /** supervisord's URL, without credentials. */
+  readonly url: string
+  /** Whether SUPERVISOR_USERNAME was set (wrong credentials) or not (missing ones). */
+  readonly given: boolean
+}> {
+  override get message() {
+    return this.given
+      ? `supervisord at ${this.url} refused the credentials (HTTP 401): check SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD against the username and password of its [unix_http_server] (or [inet_http_server])`
+      : `supervisord at ${this.url} asks for a user name and password (HTTP 401): set SUPERVISOR_USERNAME and SUPERVISOR_PASSWORD with environment= in the [eventlistener:…] section`
+  }
+}
 
 /** What supervisord tells a listener about itself. */
 export interface ListenerEnv {
@@ -57,17 +80,32 @@ export type MakeHandler<R, H> = (
   env: ListenerEnv
 ) => Effect.Effect<(event: Event) => Effect.Effect<void>, H, R | Scope.Scope>
 
+export interface ServeOptions extends Listener.Options {
+  /** `--heartbeat`: beats on TICKs around the handler (which then takes every TICK). */
+  readonly heartbeat?: HeartbeatConfig | undefined
+}
+
 /** Runs a plugin's handler as supervisord's listener until stdin ends or SIGTERM. */
 export const serve = <R, E, H>(
   plugin: string,
   makeHandler: MakeHandler<R, H>,
   services: (env: ListenerEnv) => Layer.Layer<Exclude<R, Scope.Scope>, E>,
-  options?: Listener.Options
-): Effect.Effect<void, NotAListener | ProtocolError | E | H> =>
+  options?: ServeOptions
+): Effect.Effect<void, NotAListener | ProtocolError | CredentialsRefused | E | H> =>
   Effect.gen(function*() {
     const env = yield* listenerEnv(plugin)
     yield* Effect.logDebug(`${plugin} started, supervisord at ${env.serverUrl}`)
-    yield* Effect.scoped(Effect.flatMap(makeHandler(env), (handler) => Listener.run(handler, options))).pipe(
+    yield* Effect.scoped(Effect.gen(function*() {
+      const handler = yield* makeHandler(env)
+      // A plugin whose layers reach supervisord asks it once, after its own checks (the spool).
+      const supervisor = yield* Effect.serviceOption(Supervisor)
+      if (Option.isSome(supervisor)) yield* checkSupervisor(supervisor.value)
+      const heartbeat = options?.heartbeat
+      if (heartbeat === undefined) return yield* Listener.run(handler, options)
+      const beat = yield* Heartbeat.make(plugin, heartbeat).pipe(Effect.provide(HttpProbe.layer))
+      const accepts = withTicks(options?.accepts)
+      yield* Listener.run(beating(beat, handler, options?.accepts), accepts === undefined ? {} : { accepts })
+    })).pipe(
       Effect.provide(Layer.merge(services(env), ListenerIO.layer))
     )
   })
@@ -96,11 +134,40 @@ export const deliveryLayer = (
 ): Layer.Layer<Delivery.Delivery> =>
   Delivery.layer.pipe(Layer.provide(Layer.merge(Routes.layer(routes(mail, receivers, host)), NodeFileSystem.layer)))
 
-/** supervisord's XML-RPC interface, from the environment it gives its listeners. */
+/** Long enough for a busy supervisord, short enough not to hold the first READY for long. */
+export const START_CHECK_TIMEOUT = Duration.seconds(5)
+
+/**
+ * One cheap call (`supervisor.getState`) before the first READY. Refused credentials cannot
+ * work (CredentialsRefused); anything else (no socket yet, refused, slow) is an outage like
+ * one later on: a WARN, and the listener goes on, asking again when an event needs it.
+ */
+export const checkSupervisor = (supervisor: Supervisor["Type"]): Effect.Effect<void, CredentialsRefused> =>
+  Effect.gen(function*() {
+    const answer = yield* Effect.either(Effect.timeout(supervisor.getState, START_CHECK_TIMEOUT))
+    if (Either.isRight(answer)) return
+    const error = answer.left
+    if (error._tag === "RpcTransportError" && error.reason === "Unauthorized") {
+      const username = yield* Config.option(Config.string("SUPERVISOR_USERNAME")).pipe(Effect.orElseSucceed(Option.none))
+      return yield* new CredentialsRefused({ url: error.url, given: Option.isSome(username) })
+    }
+    const why = error._tag === "TimeoutException"
+      ? `supervisord did not answer within ${Duration.format(START_CHECK_TIMEOUT)} at start`
+      : error.message
+    yield* Effect.logWarning(`${why}; going on: supervisord is asked again when an event needs it`)
+  })
+
+/**
+ * supervisord's XML-RPC interface, from the environment it gives its listeners; `serve` checks
+ * it once (`checkSupervisor`) before the first READY.
+ */
 export const supervisorLayer = Supervisor.layerFromEnv.pipe(
   Layer.mapError((error) => new SupervisorUnusable({ message: `cannot use SUPERVISOR_SERVER_URL: ${String(error)}` }))
 )
 
-/** `--tail N` reads logs through supervisord; without it no supervisord connection is made. */
-export const tailLayer = (lines: number | undefined) =>
-  lines === undefined ? LogTail.layerNone : LogTail.layer({ lines }).pipe(Layer.provide(supervisorLayer))
+/**
+ * `--tail N` reads logs through supervisord (kept in the context, so `serve` checks it at start);
+ * without it no supervisord connection is made.
+ */
+export const tailLayer = (lines: number | undefined): Layer.Layer<LogTail, SupervisorUnusable> =>
+  lines === undefined ? LogTail.layerNone : LogTail.layer({ lines }).pipe(Layer.provideMerge(supervisorLayer))

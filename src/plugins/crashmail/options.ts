@@ -6,6 +6,7 @@ import type { HostStamp } from "../../alerts/hostname.js"
 import { fields } from "../../options/fields.js"
 import type { UsageError } from "../../options/UsageError.js"
 import { logging } from "../../options/logging.js"
+import { decodeHeartbeat, type HeartbeatConfig, heartbeat } from "../../options/heartbeat.js"
 import { decodeListenerMail, listenerMail, type MailConfig } from "../../options/mail.js"
 import { decodeReceivers, decodeSpool, decodeTail, type Receivers, spool, tail } from "../../options/receivers.js"
 import { decodeHost, decodeRateLimit, host, rateLimit } from "../../options/safety.js"
@@ -33,6 +34,7 @@ export const crashmailTable = {
   ...tail,
   ...rateLimit,
   ...host,
+  ...heartbeat,
   ...logging
 } as const satisfies OptionTable
 
@@ -55,6 +57,8 @@ export interface CrashmailConfig {
   readonly host?: HostStamp | undefined
   /** `--spool DIR`: the directory keeping unsent alerts across restarts. */
   readonly spool?: string | undefined
+  /** `--heartbeat URL`: GET on TICKs, at most once a minute (with the Alertmanagers of `receivers`). */
+  readonly heartbeat?: HeartbeatConfig | undefined
 }
 
 export const decodeCrashmail = (raw: Raw<typeof crashmailTable>): Effect.Effect<CrashmailConfig, UsageError> =>
@@ -68,6 +72,7 @@ export const decodeCrashmail = (raw: Raw<typeof crashmailTable>): Effect.Effect<
     const rateLimit = yield* decodeRateLimit(f)
     const host = yield* decodeHost(f)
     const spool = yield* decodeSpool(f)
+    const beat = yield* decodeHeartbeat(f, receivers, host)
     return {
       programs,
       any: f.flag("any"),
@@ -77,6 +82,7 @@ export const decodeCrashmail = (raw: Raw<typeof crashmailTable>): Effect.Effect<
       tail,
       rateLimit,
       host,
-      spool
+      spool,
+      heartbeat: beat
     }
   })

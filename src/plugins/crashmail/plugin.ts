@@ -11,7 +11,7 @@ export const listen = (config: CrashmailConfig) =>
     "crashmail",
     (env) => Effect.flatMap(spoolFile(config.spool, "crashmail", env), (file) => crashmail({ ...config, spoolFile: file })),
     () => Layer.merge(deliveryLayer(config.mail, config.receivers, config.host), tailLayer(config.tail)),
-    { accepts: crashmailAccepts }
+    { accepts: crashmailAccepts, heartbeat: config.heartbeat }
   )
 
 export const plugin = Plugin.make({

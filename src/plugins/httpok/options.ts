@@ -11,6 +11,7 @@ import type { HostStamp } from "../../alerts/hostname.js"
 import { fields } from "../../options/fields.js"
 import { UsageError, usageError } from "../../options/UsageError.js"
 import { logging } from "../../options/logging.js"
+import { decodeHeartbeat, type HeartbeatConfig, heartbeat } from "../../options/heartbeat.js"
 import { decodeListenerMail, listenerMail, type MailConfig } from "../../options/mail.js"
 import { decodeReceivers, decodeSpool, type Receivers, spool } from "../../options/receivers.js"
 import { decodeFailures, decodeGrace, decodeHost, decodeRestartLimit, host, restartSafety } from "../../options/safety.js"
@@ -97,6 +98,7 @@ export const httpokTable = {
   ...spool,
   ...restartSafety,
   ...host,
+  ...heartbeat,
   ...logging,
   url: {
     kind: "positional",
@@ -144,6 +146,8 @@ export interface HttpokConfig {
   readonly host?: HostStamp | undefined
   /** `--spool DIR`: the directory keeping unsent alerts across restarts. */
   readonly spool?: string | undefined
+  /** `--heartbeat URL`: GET on TICKs, at most once a minute (with the Alertmanagers of `receivers`). */
+  readonly heartbeat?: HeartbeatConfig | undefined
 }
 
 export const defaultTimeout = Duration.seconds(10)
@@ -201,6 +205,7 @@ export const decodeHttpok = (raw: Raw<typeof httpokTable>): Effect.Effect<Httpok
     const restartLimit = yield* decodeRestartLimit(f)
     const host = yield* decodeHost(f)
     const spool = yield* decodeSpool(f)
+    const beat = yield* decodeHeartbeat(f, receivers, host)
     const url = yield* f.required("url", Schema.String, "missing URL")
     const selection = [...programs, ...groups.map(wholeGroup)]
     yield* checkUrl(url, {
@@ -229,6 +234,7 @@ export const decodeHttpok = (raw: Raw<typeof httpokTable>): Effect.Effect<Httpok
       grace,
       restartLimit,
       host,
-      spool
+      spool,
+      heartbeat: beat
     }
   })

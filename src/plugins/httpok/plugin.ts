@@ -20,7 +20,8 @@ export const listen = (config: HttpokConfig) =>
         HttpProbe.layer,
         TcpProbe.layer,
         Gcore.layer
-      )
+      ),
+    { heartbeat: config.heartbeat }
   )
 
 export const plugin = Plugin.make({

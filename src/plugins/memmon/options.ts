@@ -5,8 +5,9 @@ import * as Option from "effect/Option"
 import type { OptionTable, Raw } from "../../options/OptionTable.js"
 import type { HostStamp } from "../../alerts/hostname.js"
 import { fields } from "../../options/fields.js"
-import type { UsageError } from "../../options/UsageError.js"
+import { type UsageError, usageError } from "../../options/UsageError.js"
 import { logging } from "../../options/logging.js"
+import { decodeHeartbeat, type HeartbeatConfig, heartbeat } from "../../options/heartbeat.js"
 import { decodeListenerMail, listenerMail, type MailConfig } from "../../options/mail.js"
 import { decodeReceivers, decodeSpool, type Receivers, spool } from "../../options/receivers.js"
 import { decodeFailures, decodeGrace, decodeHost, decodeRestartLimit, host, restartSafety } from "../../options/safety.js"
@@ -53,6 +54,7 @@ export const memmonTable = {
   ...spool,
   ...restartSafety,
   ...host,
+  ...heartbeat,
   ...logging
 } as const satisfies OptionTable
 
@@ -83,6 +85,8 @@ export interface MemmonConfig {
   readonly host?: HostStamp | undefined
   /** `--spool DIR`: the directory keeping unsent alerts across restarts. */
   readonly spool?: string | undefined
+  /** `--heartbeat URL`: GET on TICKs, at most once a minute (with the Alertmanagers of `receivers`). */
+  readonly heartbeat?: HeartbeatConfig | undefined
 }
 
 /** The original kept limits in a dict: a later `-p foo=…` replaces an earlier one. */
@@ -104,6 +108,14 @@ export const decodeMemmon = (raw: Raw<typeof memmonTable>): Effect.Effect<Memmon
     const restartLimit = yield* decodeRestartLimit(f)
     const host = yield* decodeHost(f)
     const spool = yield* decodeSpool(f)
+    const beat = yield* decodeHeartbeat(f, receivers, host)
+    // Checked last, so that a bad value is named first. The original then runs and does
+    // nothing: a green RUNNING that watches nothing.
+    if (programLimits.length === 0 && groupLimits.length === 0 && Option.isNone(anyLimit)) {
+      return yield* usageError(
+        `no memory limit given: use ${f.label("program")} NAME=SIZE, ${f.label("group")} GROUP=SIZE or ${f.label("any")} SIZE`
+      )
+    }
     return {
       cumulative: f.flag("cumulative"),
       programLimits: lastWins(programLimits, (l) => l.program.text),
@@ -117,6 +129,7 @@ export const decodeMemmon = (raw: Raw<typeof memmonTable>): Effect.Effect<Memmon
       grace,
       restartLimit,
       host,
-      spool
+      spool,
+      heartbeat: beat
     }
   })

@@ -16,7 +16,8 @@ export const listen = (config: MemmonConfig) =>
         deliveryLayer(config.mail, config.receivers, config.host),
         supervisorLayer,
         ProcessMemory.layer
-      )
+      ),
+    { heartbeat: config.heartbeat }
   )
 
 export const plugin = Plugin.make({

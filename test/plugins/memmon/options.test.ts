@@ -86,4 +86,13 @@ describe("memmon config", () => {
       )
       expect(yield* message(decode(["-a"]))).toBe("option -a requires an argument")
     }))
+
+  it.effect("no -p, -g or -a limit is a usage error (the original runs and watches nothing)", () =>
+    Effect.gen(function*() {
+      const noLimit = "no memory limit given: use -p/--program NAME=SIZE, -g/--group GROUP=SIZE or -a/--any SIZE"
+      expect(yield* message(decode([]))).toBe(noLimit)
+      expect(yield* message(decode(["-c", "-m", "ops@example.com"]))).toBe(noLimit)
+      // A bad value is still named first.
+      expect(yield* message(decode(["-u", "2w"]))).toMatch(/^-u\/--uptime: /)
+    }))
 })
