@@ -1,7 +1,7 @@
-// httpok's memory while it reads a huge health page (issue 11 §4): the real listener, started as
-// supervisord starts it (a link named `httpok` to bin/superlance.js), is sent one TICK over stdin
-// and checks a local server that streams a 500 MB body, then (another listener) a 200 MB body
-// whose `-b` text is its very end. The bodies are generated as they are sent, never held by the
+// httpok's memory while it reads a huge health page, which must not grow with the page: the
+// real listener, started as supervisord starts it (a link named `httpok` to bin/superlance.js),
+// is sent one TICK over stdin and checks a local server that streams a 500 MB body, then
+// (another listener) a 200 MB body whose `-b` text is its very end. The bodies are generated as they are sent, never held by the
 // server. Each listener's peak RSS (VmHWM) after the check is compared with its own at READY.
 //
 //   npm run build && node scripts/bench-httpok-body.js

@@ -1,5 +1,5 @@
-// What a listener costs the machine (issues 6 §3 and 13 §3), each figure measured side by side in
-// the same run against a bare Node listener (scripts/bare-listener.js) and printed as a ratio:
+// What a listener costs the machine, each figure measured side by side in the same run against
+// a bare Node listener (scripts/bare-listener.js) and printed as a ratio:
 //
 //   - start-up: spawn to the first READY of `crashmail` from the clone (a link named crashmail to
 //     bin/superlance.js) and from the installed package (`npm pack`, `npm install -g --prefix`,
@@ -191,7 +191,7 @@ const singles = ({ smtp, url }) => {
   }
 }
 
-/** The combined listener (issue 13 §1): the six plugins of `singles` as sections of one `superlance run` file. */
+/** The combined listener: the six plugins of `singles` as sections of one `superlance run` file. */
 const combined = (context) => [installed.bin("superlance"), "run", writeRunConfig(dir, context)]
 
 /** Starts the listeners, sends each its events, waits for their mail, and answers each one's peak RSS (KiB). */

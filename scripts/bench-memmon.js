@@ -1,4 +1,4 @@
-// memmon's cost per tick (issue 5 §4): 100 idle programs under a real supervisord, memmon
+// memmon's cost per tick: 100 idle programs under a real supervisord, memmon
 // `-a 1GB` (nothing is restarted) driven directly over stdin/stdout as supervisord drives a
 // listener: one TICK at a time, timed from writing it to reading its RESULT. Beside it,
 // supervisord's own share: the bare getAllProcessInfo round trip.
@@ -6,11 +6,10 @@
 //   npm run build && npm run bench          (or: node scripts/bench-memmon.js [ticks] [programs])
 import { spawn } from "node:child_process"
 import * as fs from "node:fs"
-import * as http from "node:http"
 import * as os from "node:os"
-import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { protocolReader } from "./protocolReader.js"
+import { startSupervisord } from "./supervisord.js"
 
 const TICKS = Number(process.argv[2] ?? 50)
 const PROGRAMS = Number(process.argv[3] ?? 100)
@@ -27,27 +26,7 @@ if (!fs.existsSync(bundle)) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const now = () => Number(process.hrtime.bigint()) / 1e6
 
-// ---------------------------------------------------------------------------
-// supervisord with PROGRAMS idle programs
-
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-memmon-"))
-const socketPath = path.join(dir, "supervisor.sock")
-fs.writeFileSync(
-  path.join(dir, "supervisord.conf"),
-  `[unix_http_server]
-file=${socketPath}
-chmod=0700
-
-[supervisord]
-logfile=${path.join(dir, "supervisord.log")}
-pidfile=${path.join(dir, "supervisord.pid")}
-childlogdir=${dir}
-nodaemon=true
-
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-
-[program:idle]
+const sv = await startSupervisord(`[program:idle]
 command=sleep 100000
 numprocs=${PROGRAMS}
 process_name=%(program_name)s_%(process_num)03d
@@ -55,49 +34,9 @@ startsecs=0
 autorestart=false
 stdout_logfile=NONE
 stderr_logfile=NONE
-`
-)
-
-const supervisord = spawn("supervisord", ["-n", "-c", path.join(dir, "supervisord.conf")], {
-  stdio: ["ignore", "ignore", "inherit"]
-})
-const cleanUp = async () => {
-  if (supervisord.exitCode === null && supervisord.signalCode === null) {
-    supervisord.kill("SIGTERM")
-    const deadline = Date.now() + 15_000
-    while (supervisord.exitCode === null && supervisord.signalCode === null && Date.now() < deadline) {
-      // supervisord notices a signal when its poll() returns; a connection wakes it.
-      http.get({ socketPath, path: "/" }).on("error", () => {})
-      await sleep(100)
-    }
-    if (supervisord.exitCode === null && supervisord.signalCode === null) supervisord.kill("SIGKILL")
-  }
-  fs.rmSync(dir, { recursive: true, force: true })
-}
-process.on("SIGINT", () => void cleanUp().then(() => process.exit(130)))
-
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
-const call = (method) =>
-  new Promise((resolve, reject) => {
-    const body = `<?xml version="1.0"?><methodCall><methodName>${method}</methodName><params></params></methodCall>`
-    const req = http.request(
-      {
-        socketPath,
-        path: "/RPC2",
-        method: "POST",
-        agent,
-        headers: { Host: "localhost", "Content-Type": "text/xml", "Content-Length": Buffer.byteLength(body) }
-      },
-      (res) => {
-        const chunks = []
-        res.on("data", (chunk) => chunks.push(chunk))
-        res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
-        res.on("error", reject)
-      }
-    )
-    req.on("error", reject)
-    req.end(body)
-  })
+`)
+process.on("SIGINT", () => void sv.stop().then(() => process.exit(130)))
+const call = sv.call
 
 const waitFor = async (what, check, timeoutMs = 30_000) => {
   const deadline = Date.now() + timeoutMs
@@ -136,7 +75,7 @@ const envelope = (serial) => {
 
 const measureMemmon = async (args) => {
   const child = spawn(process.execPath, [bundle, "memmon", ...args], {
-    env: { ...process.env, SUPERVISOR_SERVER_URL: `unix://${socketPath}` },
+    env: { ...process.env, SUPERVISOR_SERVER_URL: sv.url },
     stdio: ["pipe", "pipe", "pipe"]
   })
   let rssLines = 0
@@ -167,7 +106,6 @@ const measureMemmon = async (args) => {
 // ---------------------------------------------------------------------------
 
 try {
-  await waitFor("supervisord", async () => (await call("supervisor.getState")).includes("RUNNING"))
   await waitFor(`${PROGRAMS} programs RUNNING`, async () =>
     ((await call("supervisor.getAllProcessInfo")).match(/<string>RUNNING<\/string>/g) ?? []).length === PROGRAMS)
 
@@ -191,6 +129,5 @@ try {
   ]
   process.stdout.write(`${lines.join("\n")}\n`)
 } finally {
-  agent.destroy()
-  await cleanUp()
+  await sv.stop()
 }

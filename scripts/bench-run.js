@@ -1,4 +1,4 @@
-// Memory of the one combined listener (issue 13 §1): `superlance run` with six sections
+// Memory of the one combined listener: `superlance run` with six sections
 // (httpok, memmon, crashmail, crashmailbatch, fatalmailbatch, crashsms) against the bare Node
 // listener (scripts/bare-listener.js), each given the same events, side by side in one run:
 //   - after start and one event of each kind the sections act on: a crash (crashmail,

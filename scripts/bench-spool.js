@@ -1,5 +1,5 @@
-// The cost of `--spool` per event during a crash storm while the mail server is down (issue 11
-// §6): crashmailbatch with `--spool` and a `--queue-limit` above the backlog, its SMTP host a
+// The cost of `--spool` per event during a crash storm while the mail server is down:
+// crashmailbatch with `--spool` and a `--queue-limit` above the backlog, its SMTP host a
 // closed port, driven as supervisord drives a listener (one PROCESS_STATE_EXITED event at a
 // time: write it, wait for its RESULT and the next READY). First BACKLOG events fill the spool,
 // then EVENTS more are timed: the per-event cost must not grow with what is already queued.

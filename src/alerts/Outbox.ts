@@ -41,7 +41,7 @@ export const perRoute = (
       spoolFile: options.spoolFile?.replace(/(\.json)?$/, `-${route}.json`)
     }
 
-/** What a failed delivery says about itself; the Notifier's errors have this shape. */
+/** What a failed delivery says about itself; the transports' `NotifyError` has this shape. */
 export interface DeliveryFailure {
   readonly message: string
 }
@@ -85,7 +85,8 @@ interface State<T> {
 const backoff = (name: string, cap: Duration.Duration) =>
   Schedule.exponential(Duration.seconds(1)).pipe(
     Schedule.map((delay) => Duration.min(delay, cap)),
-    Schedule.modifyDelay((wait) => wait),
+    // The wait is the capped output, which is also what the warning says.
+    Schedule.modifyDelay((capped) => capped),
     Schedule.intersect(Schedule.identity<DeliveryFailure>()),
     Schedule.tapOutput(([wait, failure]) =>
       Effect.logWarning(`${name}: could not send alert (${failure.message}); retrying in ${Duration.format(wait)}`)

@@ -16,7 +16,13 @@ const processFields = {
   processName: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("processname")),
   groupName: Schema.propertySignature(Schema.String).pipe(Schema.fromKey("groupname"))
 }
-const Channel = Schema.Literal("stdout", "stderr")
+/** What PROCESS_LOG_* and PROCESS_COMMUNICATION_* both carry: a process's output on one channel. */
+const outputFields = {
+  ...processFields,
+  pid: Pid,
+  channel: Schema.Literal("stdout", "stderr"),
+  data: Schema.String
+}
 
 export const Tick = Schema.TaggedStruct("Tick", { eventName: Schema.String, when: Int })
 export type Tick = typeof Tick.Type
@@ -36,20 +42,10 @@ export const ProcessState = Schema.TaggedStruct("ProcessState", {
 })
 export type ProcessState = typeof ProcessState.Type
 
-export const ProcessLog = Schema.TaggedStruct("ProcessLog", {
-  ...processFields,
-  pid: Pid,
-  channel: Channel,
-  data: Schema.String
-})
+export const ProcessLog = Schema.TaggedStruct("ProcessLog", outputFields)
 export type ProcessLog = typeof ProcessLog.Type
 
-export const ProcessCommunication = Schema.TaggedStruct("ProcessCommunication", {
-  ...processFields,
-  pid: Pid,
-  channel: Channel,
-  data: Schema.String
-})
+export const ProcessCommunication = Schema.TaggedStruct("ProcessCommunication", outputFields)
 export type ProcessCommunication = typeof ProcessCommunication.Type
 
 export const RemoteCommunication = Schema.TaggedStruct("RemoteCommunication", {

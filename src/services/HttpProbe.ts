@@ -10,12 +10,14 @@
 import * as net from "node:net"
 import * as tls from "node:tls"
 import * as Context from "effect/Context"
-import * as Data from "effect/Data"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Ref from "effect/Ref"
-import * as Schedule from "effect/Schedule"
+import { type BodyScanner, bodyScanner, type ResponseHead, ResponseReader } from "./HttpResponse.js"
+import { bounded, ProbeError, type Scripted, type ScriptControl, script, socketError, socketHost } from "./Probe.js"
+
+// The probe's error and the backoff of refused connections, shared with TcpProbe (see Probe.ts).
+export { ProbeError, type ProbeFailureReason, refusedBackoff } from "./Probe.js"
 
 export interface ProbeRequest {
   /** An http or https URL. */
@@ -41,273 +43,13 @@ export interface ProbeResponse {
   readonly found?: boolean
 }
 
-/**
- * Why no response came:
- * - `Refused`: nothing listens (still refused when the time ran out);
- * - `Timeout`: no complete response in time;
- * - `Dns`: the host name does not resolve;
- * - `Tls`: the handshake failed or the certificate was refused (`--verify-tls`);
- * - `Reset`: the connection was closed or reset before a complete response;
- * - `Unreachable`: no route to the host or network;
- * - `Protocol`: the server's answer is not HTTP;
- * - `Other`: anything else (the message says what).
- */
-export type ProbeFailureReason = "Refused" | "Timeout" | "Dns" | "Tls" | "Reset" | "Unreachable" | "Protocol" | "Other"
-
-export class ProbeError extends Data.TaggedError("ProbeError")<{
-  readonly reason: ProbeFailureReason
-  readonly url: string
-  /** One line for the report, e.g. `connection refused by 127.0.0.1:8080`. */
-  readonly message: string
-}> {}
-
 /** One GET, no retry, no time limit of its own. */
 export type Attempt = (request: ProbeRequest) => Effect.Effect<ProbeResponse, ProbeError>
 
 export const USER_AGENT = "httpok"
 
-/** First retry of a refused connection after 100 ms, then doubling, at most a second apart. */
-export const refusedBackoff = Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("1 second")))
-
-// ---------------------------------------------------------------------------
-// An HTTP/1.1 response, read from bytes as they arrive
-
-/** The final head of a response (interim 1xx heads are skipped). */
-export interface ResponseHead {
-  readonly status: number
-  readonly reason: string
-  /** Lower-cased names; a repeated header's values joined with ", ". */
-  readonly headers: ReadonlyMap<string, string>
-}
-
-/** Where a response stands: more bytes wanted, complete, or not HTTP (`problem` says why). */
-export type ReadState = "more" | "done" | { readonly problem: string }
-
-/** The most a head (or a chunk-size or trailer section) may take: node:http allows 16 KB. */
-const MAX_HEAD = 64 * 1024
-
-/**
- * Reads one HTTP/1.1 response from its bytes, in whatever pieces they arrive, framed as the
- * head says (Content-Length, chunked, or until the connection closes). It holds no body: each
- * piece of it goes to `onBody` as a view of the bytes pushed, valid only during that call.
- */
-export class ResponseReader {
-  private phase: "head" | "body" | "untilClose" | "chunkSize" | "chunk" | "chunkEnd" | "trailers" | "done" = "head"
-  /** The line being read, and the lines of the head so far. */
-  private line = ""
-  private lines: Array<string> = []
-  private lineBytes = 0
-  /** Bytes left of the body (Content-Length) or of the current chunk. */
-  private left = 0
-
-  constructor(
-    private readonly onHead: (head: ResponseHead) => void,
-    private readonly onBody: (piece: Buffer) => void
-  ) {}
-
-  push(bytes: Buffer): ReadState {
-    let at = 0
-    while (at < bytes.length && this.phase !== "done") {
-      if (this.phase === "body" || this.phase === "chunk" || this.phase === "untilClose") {
-        const end = this.phase === "untilClose" ? bytes.length : Math.min(bytes.length, at + this.left)
-        this.onBody(bytes.subarray(at, end))
-        this.left -= end - at
-        at = end
-        if (this.left === 0 && this.phase !== "untilClose") this.phase = this.phase === "body" ? "done" : "chunkEnd"
-        continue
-      }
-      const newline = bytes.indexOf(10, at)
-      const end = newline === -1 ? bytes.length : newline
-      this.lineBytes += end - at
-      if (this.lineBytes > MAX_HEAD) return { problem: `more than ${MAX_HEAD} bytes of ${this.phase}` }
-      this.line += bytes.toString("latin1", at, end)
-      if (newline === -1) break
-      at = newline + 1
-      const line = this.line.endsWith("\r") ? this.line.slice(0, -1) : this.line
-      this.line = ""
-      const problem = this.endLine(line)
-      if (problem !== undefined) return { problem }
-    }
-    return this.phase === "done" ? "done" : "more"
-  }
-
-  /** Whether the response was complete when the connection closed. */
-  end(): boolean {
-    return this.phase === "done" || this.phase === "untilClose"
-  }
-
-  private endLine(line: string): string | undefined {
-    switch (this.phase) {
-      case "head":
-        if (line !== "") this.lines.push(line)
-        // An empty line ends the head (one before the status line is tolerated).
-        return line === "" && this.lines.length > 0 ? this.endHead() : undefined
-      case "chunkSize": {
-        const size = /^([0-9a-f]{1,12})[ \t]*(;.*)?$/i.exec(line)?.[1]
-        if (size === undefined) return `bad chunk size ${JSON.stringify(line.slice(0, 40))}`
-        this.left = parseInt(size, 16)
-        this.enter(this.left === 0 ? "trailers" : "chunk")
-        return undefined
-      }
-      case "chunkEnd":
-        if (line !== "") return "a chunk longer than its size"
-        this.enter("chunkSize")
-        return undefined
-      case "trailers":
-        if (line === "") this.enter("done")
-        return undefined
-    }
-    return undefined
-  }
-
-  private endHead(): string | undefined {
-    const [statusLine = "", ...fields] = this.lines
-    this.lines = []
-    const status = /^HTTP\/1\.[01] (\d{3})(?: (.*))?$/.exec(statusLine)
-    if (status === null) return `not an HTTP response: ${JSON.stringify(statusLine.slice(0, 40))}`
-    const code = Number(status[1])
-    const headers = new Map<string, string>()
-    for (const field of fields) {
-      const colon = field.indexOf(":")
-      if (/^[ \t]/.test(field)) continue // an obsolete folded line: nothing read here needs it
-      if (colon <= 0) return `bad header line ${JSON.stringify(field.slice(0, 40))}`
-      const name = field.slice(0, colon).trim().toLowerCase()
-      const value = field.slice(colon + 1).trim()
-      const before = headers.get(name)
-      headers.set(name, before === undefined ? value : `${before}, ${value}`)
-    }
-    // 100 Continue, 103 Early Hints: the real head follows.
-    if (code < 200) return this.enter("head")
-    this.onHead({ status: code, reason: status[2] ?? "", headers })
-    const encoding = headers.get("transfer-encoding")
-    const length = headers.get("content-length")
-    if (code === 204 || code === 304) return this.enter("done")
-    if (encoding !== undefined) return this.enter(/(^|,)\s*chunked\s*$/i.test(encoding) ? "chunkSize" : "untilClose")
-    if (length === undefined) return this.enter("untilClose")
-    const lengths = new Set(length.split(",").map((value) => value.trim()))
-    const [only = ""] = lengths
-    if (lengths.size !== 1 || !/^\d{1,15}$/.test(only)) return `bad Content-Length ${JSON.stringify(length.slice(0, 40))}`
-    this.left = Number(only)
-    return this.enter(this.left === 0 ? "done" : "body")
-  }
-
-  private enter(phase: ResponseReader["phase"]): undefined {
-    this.phase = phase
-    this.lineBytes = 0
-    return undefined
-  }
-}
-
-// ---------------------------------------------------------------------------
-// The body, scanned for the -b text
-
-/** A streaming decoder for the charset the Content-Type names when Node knows it, else UTF-8. */
-const decoderFor = (contentType: string | undefined) => {
-  const charset = /charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? "")?.[1]
-  if (charset !== undefined) {
-    try {
-      return new TextDecoder(charset)
-    } catch {
-      // An unknown label: fall back to UTF-8, as browsers do.
-    }
-  }
-  return new TextDecoder("utf-8")
-}
-
-export interface BodyScanner {
-  /** Whether the text has been seen, up to and including this piece. */
-  readonly push: (piece: Uint8Array) => boolean
-  /** Whether the text is there, once the body has ended. */
-  readonly end: () => boolean
-}
-
-/**
- * Looks for `text` in a body that arrives in pieces, decoded as the Content-Type says. Only the
- * end of the body so far that a match could start in (`text`'s length less one) is kept between
- * pieces.
- */
-export const bodyScanner = (text: string, contentType: string | undefined): BodyScanner => {
-  const decoder = decoderFor(contentType)
-  // UTF-8 is searched as bytes, which allocates nothing per piece: a character's bytes never
-  // match inside another character's, so a byte match is a text match; only the decoder's
-  // replacement character and dropped BOM could tell them apart.
-  return text !== "" && decoder.encoding === "utf-8" && !/[\uFEFF\uFFFD]/.test(text)
-    ? byteScanner(Buffer.from(text))
-    : textScanner(text, decoder)
-}
-
-const byteScanner = (needle: Buffer): BodyScanner => {
-  const keep = needle.length - 1
-  // The kept end of the body so far, then the start of the next piece: a match across them.
-  const seam = Buffer.alloc(2 * keep)
-  let kept = 0
-  return {
-    push: (bytes) => {
-      const piece = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-      const start = piece.copy(seam, kept, 0, keep)
-      if (kept > 0 && seam.subarray(0, kept + start).includes(needle)) return true
-      if (piece.includes(needle)) return true
-      if (piece.length >= keep) {
-        kept = piece.copy(seam, 0, piece.length - keep)
-      } else {
-        const total = kept + piece.length
-        kept = Math.min(keep, total)
-        seam.copyWithin(0, total - kept, total)
-      }
-      return false
-    },
-    end: () => false
-  }
-}
-
-/** For other charsets: the decoder keeps a character split across pieces until it is whole. */
-const textScanner = (text: string, decoder: ReturnType<typeof decoderFor>): BodyScanner => {
-  const keep = text.length - 1
-  let tail = ""
-  const look = (decoded: string): boolean => {
-    // The seam and the piece apart: joining them would copy the whole piece.
-    if ((tail + decoded.slice(0, keep)).includes(text) || decoded.includes(text)) return true
-    tail = decoded.length >= keep ? decoded.slice(decoded.length - keep) : (tail + decoded).slice(-keep)
-    return false
-  }
-  return {
-    push: (piece) => look(decoder.decode(piece, { stream: true })),
-    end: () => look(decoder.decode())
-  }
-}
-
 // ---------------------------------------------------------------------------
 // One attempt over node:net / node:tls
-
-export const classify = (error: NodeJS.ErrnoException): ProbeFailureReason => {
-  const code = error.code ?? ""
-  if (code === "ECONNREFUSED") return "Refused"
-  if (code === "ENOTFOUND" || code.startsWith("EAI_")) return "Dns"
-  if (code === "ECONNRESET" || code === "EPIPE" || code === "ECONNABORTED") return "Reset"
-  if (code === "ETIMEDOUT") return "Timeout"
-  if (code === "EHOSTUNREACH" || code === "ENETUNREACH" || code === "EHOSTDOWN" || code === "ENETDOWN") {
-    return "Unreachable"
-  }
-  if (/^(ERR_TLS_|ERR_SSL_|EPROTO$)|CERT|SELF_SIGNED|UNABLE_TO_/.test(code)) return "Tls"
-  return "Other"
-}
-
-export const describe = (reason: ProbeFailureReason, url: URL, error: NodeJS.ErrnoException): string => {
-  const where = url.host
-  const code = error.code === undefined ? "" : ` (${error.code})`
-  switch (reason) {
-    case "Refused":
-      return `connection refused by ${where}`
-    case "Dns":
-      return `cannot resolve ${url.hostname}${code}`
-    case "Reset":
-      return `connection to ${where} closed before a complete response${code}`
-    case "Tls":
-      return `TLS with ${where} failed: ${error.message}`
-    default:
-      return `${error.message}${error.code !== undefined && !error.message.includes(error.code) ? code : ""}`
-  }
-}
 
 const decodedOr = (text: string): string => {
   try {
@@ -331,7 +73,7 @@ const requestHead = (url: URL, userAgent: string): string => {
 const READ_SIZE = 64 * 1024
 
 const connect = (url: URL, request: ProbeRequest, onread: net.OnReadOpts): net.Socket => {
-  const host = url.hostname.replace(/^\[(.*)\]$/, "$1")
+  const host = socketHost(url)
   const secure = url.protocol === "https:"
   const port = url.port === "" ? (secure ? 443 : 80) : Number(url.port)
   if (!secure) return net.connect({ host, port, onread })
@@ -366,12 +108,7 @@ export const nodeAttempt: Attempt = (request) =>
         resume(result)
         socket.destroy()
       }
-      const failWith = (reason: ProbeFailureReason, message: string) =>
-        settle(Effect.fail(new ProbeError({ reason, url: request.url, message })))
-      const fail = (error: NodeJS.ErrnoException) => {
-        const reason = classify(error)
-        failWith(reason, describe(reason, url, error))
-      }
+      const fail = (error: NodeJS.ErrnoException) => settle(Effect.fail(socketError(request.url, url, error)))
       let head: ResponseHead | undefined
       let scanner: BodyScanner | undefined
       let found = false
@@ -400,7 +137,8 @@ export const nodeAttempt: Attempt = (request) =>
         callback: (size, buffer) => {
           const state = reader.push(Buffer.from(buffer.buffer, buffer.byteOffset, size))
           if (typeof state === "object") {
-            failWith("Protocol", `${url.host} did not answer in HTTP: ${state.problem}`)
+            const message = `${url.host} did not answer in HTTP: ${state.problem}`
+            settle(Effect.fail(new ProbeError({ reason: "Protocol", url: request.url, message })))
           } else if (state === "done") {
             complete()
           } else if (found && head !== undefined) {
@@ -424,54 +162,6 @@ export const nodeAttempt: Attempt = (request) =>
   })
 
 // ---------------------------------------------------------------------------
-// Retries and the time limit
-
-/**
- * Runs attempts until one answers or fails for good, within the request's timeout (on the
- * Clock). A refused connection is retried with `refusedBackoff`: a service being restarted
- * refuses for a moment. Refused until the end is reported as refused, not as a timeout, which
- * says `no <awaited> within <timeout>`. (Shared with the TCP check.)
- */
-export const bounded = <Req extends { readonly url: string; readonly timeout: Duration.DurationInput }, Res>(
-  attempt: (request: Req) => Effect.Effect<Res, ProbeError>,
-  awaited = "complete response"
-) =>
-(request: Req): Effect.Effect<Res, ProbeError> =>
-  Effect.gen(function*() {
-    const timeout = Duration.decode(request.timeout)
-    // How many attempts were refused, and whether the time ran out waiting to retry one (rather
-    // than waiting on an attempt that got through to a server).
-    const refusals = yield* Ref.make({ count: 0, waiting: false })
-    const once = Ref.update(refusals, (r) => ({ ...r, waiting: false })).pipe(
-      Effect.zipRight(Effect.suspend(() => attempt(request))),
-      Effect.tapError((error) =>
-        error.reason === "Refused" ? Ref.update(refusals, (r) => ({ count: r.count + 1, waiting: true })) : Effect.void
-      )
-    )
-    return yield* once.pipe(
-      Effect.retry({ schedule: refusedBackoff, while: (error) => error.reason === "Refused" }),
-      Effect.timeout(timeout),
-      Effect.catchTag("TimeoutException", () =>
-        Effect.flatMap(Ref.get(refusals), ({ count, waiting }) =>
-          Effect.fail(
-            waiting
-              ? new ProbeError({
-                reason: "Refused",
-                url: request.url,
-                message: `connection refused by ${hostOf(request.url)} (${count} attempts in ${Duration.format(timeout)})`
-              })
-              : new ProbeError({
-                reason: "Timeout",
-                url: request.url,
-                message: `no ${awaited} within ${Duration.format(timeout)}`
-              })
-          )))
-    )
-  })
-
-const hostOf = (url: string): string => (URL.canParse(url) ? new URL(url).host : url)
-
-// ---------------------------------------------------------------------------
 // The service
 
 export interface HttpProbeService {
@@ -479,17 +169,19 @@ export interface HttpProbeService {
   readonly get: (request: ProbeRequest) => Effect.Effect<ProbeResponse, ProbeError>
 }
 
-/** A probe over `attempt` (node:http by default), with the retries and the time limit. */
-export const make = (attempt: Attempt = nodeAttempt): HttpProbeService => ({ get: bounded(attempt) })
+/** A probe over `attempt` (node:net / node:tls by default), with the retries and the time limit. */
+export const make = (attempt: Attempt = nodeAttempt): HttpProbeService => ({
+  get: bounded(attempt, "complete response")
+})
 
-/** The reply a test probe gives: a response (status default 200), or a failure. */
-export type ScriptedReply =
-  | (Partial<Pick<ProbeResponse, "status" | "reason">> & {
-    /** Searched for the request's `find` text. */
-    readonly body?: string
-    readonly delay?: Duration.DurationInput
-  })
-  | { readonly fail: ProbeFailureReason; readonly message?: string; readonly delay?: Duration.DurationInput }
+/** What a test probe answers: status default 200, reason default OK. */
+export interface ScriptedResponse extends Partial<Pick<ProbeResponse, "status" | "reason">> {
+  /** Searched for the request's `find` text. */
+  readonly body?: string
+}
+
+/** The reply a test probe gives: a response, or a failure. */
+export type ScriptedReply = Scripted<ScriptedResponse>
 
 export class HttpProbe extends Context.Tag("superlance/HttpProbe")<HttpProbe, HttpProbeService>() {
   static readonly make = make
@@ -503,45 +195,17 @@ export class HttpProbe extends Context.Tag("superlance/HttpProbe")<HttpProbe, Ht
    */
   static readonly layerTest: Layer.Layer<HttpProbe | HttpProbeTest> = Layer.effectContext(
     Effect.gen(function*() {
-      const requests = yield* Ref.make<ReadonlyArray<ProbeRequest>>([])
-      const queued = yield* Ref.make<ReadonlyArray<ScriptedReply>>([])
-      const standing = yield* Ref.make<ScriptedReply>({})
-      const byUrl = yield* Ref.make<ReadonlyMap<string, ScriptedReply>>(new Map())
+      const { control, reply } = yield* script<ProbeRequest, ScriptedResponse>({})
       const attempt: Attempt = (request) =>
-        Effect.gen(function*() {
-          yield* Ref.update(requests, (all) => [...all, request])
-          const next = yield* Ref.modify(queued, ([first, ...rest]) => [first, rest] as const)
-          const reply = next ?? (yield* Ref.get(byUrl)).get(request.url) ?? (yield* Ref.get(standing))
-          if (reply.delay !== undefined) yield* Effect.sleep(reply.delay)
-          if ("fail" in reply) {
-            return yield* new ProbeError({
-              reason: reply.fail,
-              url: request.url,
-              message: reply.message ?? `test probe: ${reply.fail}`
-            })
-          }
-          const response = { status: reply.status ?? 200, reason: reply.reason ?? "OK" }
-          return request.find === undefined ? response : { ...response, found: (reply.body ?? "").includes(request.find) }
-        })
-      const control: HttpProbeTest["Type"] = {
-        requests: Ref.get(requests),
-        respond: (reply) => Ref.set(standing, reply),
-        respondAt: (url, reply) => Ref.update(byUrl, (all) => new Map([...all, [url, reply]])),
-        respondOnce: (...replies) => Ref.update(queued, (all) => [...all, ...replies])
-      }
+        Effect.map(reply(request), ({ body = "", reason = "OK", status = 200 }) =>
+          request.find === undefined ? { status, reason } : { status, reason, found: body.includes(request.find) })
       return Context.make(HttpProbe, make(attempt)).pipe(Context.add(HttpProbeTest, control))
     })
   )
 }
 
-/** The handle on `HttpProbe.layerTest`. */
-export class HttpProbeTest extends Context.Tag("superlance/HttpProbeTest")<HttpProbeTest, {
-  /** Every attempt made, retries included, in order. */
-  readonly requests: Effect.Effect<ReadonlyArray<ProbeRequest>>
-  /** The reply for every attempt that has no queued one (default: 200 OK, empty body). */
-  readonly respond: (reply: ScriptedReply) => Effect.Effect<void>
-  /** The reply for every attempt at this URL that has no queued one (before `respond`'s). */
-  readonly respondAt: (url: string, reply: ScriptedReply) => Effect.Effect<void>
-  /** Replies for the coming attempts, used in order. */
-  readonly respondOnce: (...replies: ReadonlyArray<ScriptedReply>) => Effect.Effect<void>
-}>() {}
+/** The handle on `HttpProbe.layerTest`; without a reply given, every attempt answers 200 OK, empty body. */
+export class HttpProbeTest extends Context.Tag("superlance/HttpProbeTest")<
+  HttpProbeTest,
+  ScriptControl<ProbeRequest, ScriptedReply>
+>() {}

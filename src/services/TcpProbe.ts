@@ -9,8 +9,7 @@ import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Ref from "effect/Ref"
-import { bounded, classify, describe, ProbeError, type ProbeFailureReason } from "./HttpProbe.js"
+import { bounded, ProbeError, type Scripted, type ScriptControl, script, socketError, socketHost } from "./Probe.js"
 
 export interface TcpRequest {
   /** `tcp://HOST:PORT`. */
@@ -29,15 +28,12 @@ export const nodeTcpAttempt: TcpAttempt = (request) =>
       return Effect.fail(new ProbeError({ reason: "Other", url: request.url, message: "not tcp://HOST:PORT" }))
     }
     return Effect.async<void, ProbeError>((resume) => {
-      const socket = net.connect({ host: url.hostname.replace(/^\[(.*)\]$/, "$1"), port: Number(url.port) })
+      const socket = net.connect({ host: socketHost(url), port: Number(url.port) })
       socket.once("connect", () => {
         socket.destroy()
         resume(Effect.void)
       })
-      socket.once("error", (error: NodeJS.ErrnoException) => {
-        const reason = classify(error)
-        resume(Effect.fail(new ProbeError({ reason, url: request.url, message: describe(reason, url, error) })))
-      })
+      socket.once("error", (error: NodeJS.ErrnoException) => resume(Effect.fail(socketError(request.url, url, error))))
       return Effect.sync(() => socket.destroy())
     })
   })
@@ -53,9 +49,7 @@ export const make = (attempt: TcpAttempt = nodeTcpAttempt): TcpProbeService => (
 })
 
 /** The reply a test probe gives: the connection opens (`{}`), or fails, after an optional delay. */
-export type ScriptedConnect =
-  | { readonly delay?: Duration.DurationInput }
-  | { readonly fail: ProbeFailureReason; readonly message?: string; readonly delay?: Duration.DurationInput }
+export type ScriptedConnect = Scripted<object>
 
 export class TcpProbe extends Context.Tag("superlance/TcpProbe")<TcpProbe, TcpProbeService>() {
   static readonly make = make
@@ -68,38 +62,15 @@ export class TcpProbe extends Context.Tag("superlance/TcpProbe")<TcpProbe, TcpPr
    */
   static readonly layerTest: Layer.Layer<TcpProbe | TcpProbeTest> = Layer.effectContext(
     Effect.gen(function*() {
-      const requests = yield* Ref.make<ReadonlyArray<TcpRequest>>([])
-      const standing = yield* Ref.make<ScriptedConnect>({})
-      const byUrl = yield* Ref.make<ReadonlyMap<string, ScriptedConnect>>(new Map())
-      const attempt: TcpAttempt = (request) =>
-        Effect.gen(function*() {
-          yield* Ref.update(requests, (all) => [...all, request])
-          const reply = (yield* Ref.get(byUrl)).get(request.url) ?? (yield* Ref.get(standing))
-          if (reply.delay !== undefined) yield* Effect.sleep(reply.delay)
-          if ("fail" in reply) {
-            return yield* new ProbeError({
-              reason: reply.fail,
-              url: request.url,
-              message: reply.message ?? `test probe: ${reply.fail}`
-            })
-          }
-        })
-      const control: TcpProbeTest["Type"] = {
-        requests: Ref.get(requests),
-        respond: (reply) => Ref.set(standing, reply),
-        respondAt: (url, reply) => Ref.update(byUrl, (all) => new Map([...all, [url, reply]]))
-      }
+      const { control, reply } = yield* script<TcpRequest, object>({})
+      const attempt: TcpAttempt = (request) => Effect.asVoid(reply(request))
       return Context.make(TcpProbe, make(attempt)).pipe(Context.add(TcpProbeTest, control))
     })
   )
 }
 
-/** The handle on `TcpProbe.layerTest`. */
-export class TcpProbeTest extends Context.Tag("superlance/TcpProbeTest")<TcpProbeTest, {
-  /** Every attempt made, retries included, in order. */
-  readonly requests: Effect.Effect<ReadonlyArray<TcpRequest>>
-  /** The reply for every attempt (default: the connection opens). */
-  readonly respond: (reply: ScriptedConnect) => Effect.Effect<void>
-  /** The reply for every attempt at this URL (before `respond`'s). */
-  readonly respondAt: (url: string, reply: ScriptedConnect) => Effect.Effect<void>
-}>() {}
+/** The handle on `TcpProbe.layerTest`; without a reply given, every connection opens. */
+export class TcpProbeTest extends Context.Tag("superlance/TcpProbeTest")<
+  TcpProbeTest,
+  ScriptControl<TcpRequest, ScriptedConnect>
+>() {}

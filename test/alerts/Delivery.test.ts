@@ -4,7 +4,7 @@
  */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Either, Layer, Logger } from "effect"
+import { Effect, Either, Layer } from "effect"
 import * as Delivery from "../../src/alerts/Delivery.js"
 import { Routes } from "../../src/alerts/Routes.js"
 import type { Transport } from "../../src/alerts/Transport.js"
@@ -12,26 +12,8 @@ import * as Smtp from "../../src/alerts/transports/Smtp.js"
 import { crashmail } from "../../src/plugins/crashmail/crashmail.js"
 import { decodeEvent } from "../../src/protocol/Payload.js"
 import { LogTail } from "../../src/services/LogTail.js"
+import { type Logged, recordLogs } from "../support/logLines.js"
 import * as SmtpFixture from "../support/smtp.js"
-
-interface Logged {
-  readonly level: string
-  readonly message: string
-  readonly cause: string
-}
-
-/** Records each log line's level, message and cause, whatever the line format. */
-const recordLogs = (logs: Array<Logged>) =>
-  Logger.replace(
-    Logger.defaultLogger,
-    Logger.make(({ cause, logLevel, message }) =>
-      void logs.push({
-        level: logLevel.label,
-        message: Array.isArray(message) ? message.join(" ") : String(message),
-        cause: Cause.pretty(cause)
-      })
-    )
-  )
 
 const payload = "processname:cat groupname:pets from_state:RUNNING expected:0 pid:4242"
 const crash = Either.getOrThrow(decodeEvent({

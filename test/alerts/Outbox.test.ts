@@ -1,12 +1,12 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Duration, Effect, Exit, Layer, Logger, Ref, Schema, Scope, TestClock } from "effect"
+import { Duration, Effect, Exit, Layer, Ref, Schema, Scope, TestClock } from "effect"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import * as Outbox from "../../src/alerts/Outbox.js"
 import * as Logging from "../../src/protocol/Logging.js"
-import { untimed } from "../support/logLines.js"
+import { type Logged, recordLogs, untimed } from "../support/logLines.js"
 import { readSpool } from "../support/spool.js"
 
 /** A receiver that records what it got and fails while `down` is set. */
@@ -182,25 +182,6 @@ describe("Outbox shutdown budget", () => {
       expect(untimed(logs)).toEqual([expect.stringMatching(/^ERROR stuck: 1 alert\(s\) not sent before exit \(timed out\); they are lost/)])
     }).pipe(Effect.provide(layer)))
 })
-
-interface Logged {
-  readonly level: string
-  readonly message: string
-  readonly cause: string
-}
-
-/** Records each log line's level, message and cause, whatever the line format. */
-const recordLogs = (logs: Array<Logged>) =>
-  Logger.replace(
-    Logger.defaultLogger,
-    Logger.make(({ cause, logLevel, message }) =>
-      void logs.push({
-        level: logLevel.label,
-        message: Array.isArray(message) ? message.join(" ") : String(message),
-        cause: Cause.pretty(cause)
-      })
-    )
-  )
 
 const immediate = { _tag: "Immediate" } as const
 

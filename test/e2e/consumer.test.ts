@@ -1,5 +1,5 @@
 /**
- * superlance as a library in an Effect project (issue 13 §2): scripts/consumer-check.sh installs
+ * superlance as a library in an Effect project: scripts/consumer-check.sh installs
  * the packed package next to the oldest effect and @effect/* releases its peer range allows,
  * type-checks docs/library.md's example with `tsc --strict` and compiles it; here the example
  * then runs as a listener under a real supervisord, asking it why a process gave up.

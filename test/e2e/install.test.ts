@@ -1,5 +1,5 @@
 /**
- * The package as a user installs it (issue 13 §2, §3): `npm pack` of the build, then
+ * The package as a user installs it: `npm pack` of the build, then
  * `npm install -g --prefix` of the tarball, with no registry involved. Its postinstall makes the
  * startup snapshot for the node that installs it; without it the commands start from the plain
  * bundle, as they do when the snapshot cannot be made.

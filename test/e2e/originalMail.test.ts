@@ -1,5 +1,5 @@
 /**
- * Our mail against the Python original's (issue 14 §2; SPEC §4 "Mail, for every plugin"): for
+ * Our mail against the Python original's (SPEC §4 "Mail, for every plugin"): for
  * every case of test/support/original-mail/cases.json the built CLI gets the same events as the
  * original did when scripts/original-mail/generate.py recorded its mail, against the same kind
  * of counterparts (a real supervisord, a fake sendmail, a real SMTP server, an HTTP server), and

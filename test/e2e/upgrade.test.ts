@@ -1,5 +1,5 @@
 /**
- * A running listener never loads code from disk again (issue 11 §1): upgrading the package under
+ * A running listener never loads code from disk again: upgrading the package under
  * it (npm replaces dist/) must not break its next alert. Run from a copy of the built package,
  * so that deleting the copy's dist/ leaves the shared build alone.
  */

@@ -2,16 +2,14 @@ import { describe, expect, it } from "@effect/vitest"
 import { Clock, Duration, Effect, Either, Fiber, Option, TestClock } from "effect"
 import {
   type Attempt,
-  bodyScanner,
   HttpProbe,
   HttpProbeTest,
   nodeAttempt,
   ProbeError,
   type ProbeFailureReason,
-  type ProbeResponse,
-  type ResponseHead,
-  ResponseReader
+  type ProbeResponse
 } from "../../src/services/HttpProbe.js"
+import { bodyScanner, type ResponseHead, ResponseReader } from "../../src/services/HttpResponse.js"
 import * as http from "node:http"
 import * as net from "node:net"
 import * as HttpFixture from "../support/http.js"

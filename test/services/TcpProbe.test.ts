@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Fiber, TestClock } from "effect"
 import * as net from "node:net"
-import { ProbeError } from "../../src/services/HttpProbe.js"
+import { ProbeError } from "../../src/services/Probe.js"
 import { TcpProbe, TcpProbeTest } from "../../src/services/TcpProbe.js"
 
 /** A TCP server on a free 127.0.0.1 port for the scope; `close` stops it listening. */

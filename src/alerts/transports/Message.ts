@@ -1,8 +1,7 @@
 /**
  * An alert as the text of a mail, shared by the sendmail and SMTP transports, written the way the
- * original writes it so that filters reading the raw message keep working (SPEC §4 "Mail"):
- * - crashmail, httpok and memmon write bare headers (`To: root`, `Subject: …`) and the body;
- * - the batch mailers send what Python's `MIMEText(body)` makes: a `text/plain` 7bit message.
+ * original writes it so that filters reading the raw message keep working (SPEC §4 "Mail"), in
+ * the form the configuration names (`MailForm`).
  * Bodies are never quoted-printable and lines are not folded: ASCII goes as 7bit, anything else as
  * 8bit UTF-8 with its charset. On top of the original we add Date and Message-ID (and From when
  * configured); UTF-8 subjects become encoded-words, and no value can break a header line.
@@ -11,9 +10,20 @@ import { randomUUID } from "node:crypto"
 import { hostname } from "node:os"
 import type { Alert } from "../Transport.js"
 
-export interface Addressing {
+/**
+ * How a mail is written, as the originals wrote it:
+ * - `bare`: headers alone (`To: root`, `Subject: …`) and the body, as crashmail, httpok and memmon;
+ * - `mime`: what Python's `MIMEText(body)` makes, a `text/plain` 7bit message with its MIME
+ *   headers first, as the batch mailers.
+ */
+export type MailForm = "bare" | "mime"
+
+/** What a mail configuration says about its messages. */
+export interface MessageConfig {
   readonly from?: string | undefined
   readonly to: ReadonlyArray<string>
+  /** Default `bare`. */
+  readonly form?: MailForm | undefined
 }
 
 /** What a message needs beyond the alert and its addresses; the transports supply the impure parts. */
@@ -23,9 +33,6 @@ export interface Stamp {
   /** `\n` for a local sendmail (as the original wrote it), `\r\n` on the wire. */
   readonly newline: "\n" | "\r\n"
 }
-
-/** The plugins whose original mails a `MIMEText` (process_state_email_monitor.py). */
-const mimePlugins = new Set(["crashmailbatch", "fatalmailbatch", "crashsms"])
 
 /** RFC 5322's limit on a line, without its line break. */
 const MAX_LINE = 998
@@ -93,7 +100,7 @@ export const newMessageId = (from: string | undefined): string => {
  * The complete message: headers, a blank line, the body, with `stamp.newline` throughout. A body
  * line longer than RFC 5322 allows is split (the original would send it as it is).
  */
-export const compose = (alert: Alert, addressing: Addressing, stamp: Stamp): string => {
+export const compose = (alert: Alert, config: MessageConfig, stamp: Stamp): string => {
   const { newline } = stamp
   const ascii = isAscii(alert.body)
   const mime = [
@@ -101,11 +108,11 @@ export const compose = (alert: Alert, addressing: Addressing, stamp: Stamp): str
     "MIME-Version: 1.0",
     `Content-Transfer-Encoding: ${ascii ? "7bit" : "8bit"}`
   ]
-  const to = header("To", addressing.to.join(", "), newline)
+  const to = header("To", config.to.join(", "), newline)
   const subject = alert.subject === "" ? [] : [subjectHeader(alert.subject, newline)]
-  const from = addressing.from === undefined ? [] : [header("From", addressing.from, newline)]
+  const from = config.from === undefined ? [] : [header("From", config.from, newline)]
   const ours = [`Date: ${rfc5322Date(stamp.date)}`, `Message-ID: ${stamp.messageId}`]
-  const headers = mimePlugins.has(alert.plugin)
+  const headers = config.form === "mime"
     ? [...mime, ...subject, ...from, to, ...ours]
     : [to, ...subject, ...from, ...ours, ...(ascii ? [] : mime)]
   const body = alert.body.split(/\r\n|\r|\n/).flatMap((line) => byBytes(line, MAX_LINE))

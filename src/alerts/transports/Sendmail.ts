@@ -9,7 +9,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { type Alert, NotifyError, oneLine, type Transport } from "../Transport.js"
-import { compose, newMessageId } from "./Message.js"
+import { compose, type MailForm, newMessageId } from "./Message.js"
 
 export interface SendmailConfig {
   readonly _tag: "Sendmail"
@@ -18,6 +18,7 @@ export interface SendmailConfig {
   readonly to: ReadonlyArray<string>
   /** Without it there is no From header: operators often put `-f` in the command instead. */
   readonly from?: string | undefined
+  readonly form?: MailForm | undefined
 }
 
 export interface SendmailOptions {

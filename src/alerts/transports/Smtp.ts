@@ -16,7 +16,7 @@ import * as Redacted from "effect/Redacted"
 import nodemailer from "nodemailer"
 import type { SMTPTransportOptions } from "nodemailer"
 import { NotifyError, type NotifyErrorReason, oneLine, type Transport } from "../Transport.js"
-import { compose, isAscii, newMessageId } from "./Message.js"
+import { compose, isAscii, type MailForm, newMessageId } from "./Message.js"
 
 export interface SmtpConfig {
   readonly _tag: "Smtp"
@@ -28,6 +28,7 @@ export interface SmtpConfig {
   readonly password?: Redacted.Redacted<string> | undefined
   readonly from: string
   readonly to: ReadonlyArray<string>
+  readonly form?: MailForm | undefined
   /** Verify the server's certificate (default false, like the original). */
   readonly verifyCertificate?: boolean | undefined
 }

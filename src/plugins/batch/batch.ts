@@ -116,13 +116,14 @@ export const batchListener = (plugin: BatchPlugin, config: BatchSettings): Effec
         if (event._tag !== "ProcessState") return
         const line = plugin.line(event, yield* asctime)
         if (line === undefined) return
-        const admission = yield* limit.admit(processOf(event))
+        const name = processOf(event)
+        const admission = yield* limit.admit(name)
         if (admission._tag === "Suppress") {
           yield* Effect.logInfo(`${line} (not sent on its own: ${limit.option})`)
           return yield* batch.send({ line, event, suppressed: true })
         }
         yield* Effect.logInfo(line)
-        const tail = yield* logTail.read(processOf(event))
+        const tail = yield* logTail.read(name)
         const text = tail._tag === "Some" ? `${line}\n${formatTail(tail.value, "    ")}` : line
         yield* batch.send({ line: text, event })
       })

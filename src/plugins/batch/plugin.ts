@@ -3,6 +3,7 @@
  * texts) and the same listener; each only says which events it takes and how a line reads.
  */
 import * as Effect from "effect/Effect"
+import type { MailConfig } from "../../alerts/transports/mail.js"
 import { spoolFile, tailLayer, type Unit, withShared } from "../common/listen.js"
 import * as Plugin from "../common/Plugin.js"
 import { type BatchPlugin, batchListener } from "./batch.js"
@@ -18,11 +19,14 @@ import {
   fatalmailbatchTable
 } from "./options.js"
 
+/** The originals of the batch mailers sent Python's `MIMEText`: so do they (SPEC §4 "Mail"). */
+const asMime = (mail: MailConfig | undefined): MailConfig | undefined => mail && { ...mail, form: "mime" }
+
 const batch = (plugin: BatchPlugin, options: BatchTable, description: string, example: string) => {
   // Batches go out on their own clock (--interval), not on TICKs.
   const unit = (config: BatchConfig): Unit => ({
     events: plugin.events,
-    routing: config,
+    routing: { ...config, mail: asMime(config.mail) },
     heartbeat: config.heartbeat,
     make: (start) =>
       Effect.flatMap(

@@ -12,7 +12,6 @@ import * as Delivery from "../../alerts/Delivery.js"
 import type { Event } from "../../domain/Event.js"
 import { namespec, type ProcessId } from "../../domain/Process.js"
 import { isSelf, isWholeGroup, type ProgramSpec, selectedByAny, selects } from "../../domain/Selection.js"
-import { formatAsctime } from "../../domain/Time.js"
 import * as UrlTemplate from "../../domain/UrlTemplate.js"
 import { Supervisor } from "../../supervisor/Supervisor.js"
 import * as Debounce from "../safety/Debounce.js"
@@ -130,7 +129,7 @@ const oneUrl = (config: HttpokSettings, template: UrlTemplate.UrlTemplate, self:
       alerts.send({
         plugin: "httpok",
         subject: subject("restart limit reached"),
-        body: [summary, ...held.map((h) => Restart.heldLine(h, formatAsctime))].join("\n"),
+        body: [summary, ...held.map((h) => Restart.heldLine(h))].join("\n"),
         processes: held.map((h) => h.name)
       })
 

@@ -9,7 +9,6 @@ import * as Either from "effect/Either"
 import * as Delivery from "../../alerts/Delivery.js"
 import { type FullName, fullName, namespec, type ProcessId } from "../../domain/Process.js"
 import type { ProcessInfo } from "../../domain/ProcessInfo.js"
-import { formatAsctime } from "../../domain/Time.js"
 import * as UrlTemplate from "../../domain/UrlTemplate.js"
 import { Supervisor } from "../../supervisor/Supervisor.js"
 import * as Debounce from "../safety/Debounce.js"
@@ -128,7 +127,7 @@ export const make = (config: PerProcessSettings, template: UrlTemplate.UrlTempla
           subject: naming.subject("restart limit reached"),
           body: counts.newlyHeld.map((held) => {
             const summary = failed.find((f) => fullName(f.info) === held.name)?.verdict.summary
-            return [summary, Restart.heldLine(held, formatAsctime)].join("\n")
+            return [summary, Restart.heldLine(held)].join("\n")
           }).join("\n\n"),
           processes: counts.newlyHeld.map((h) => h.name)
         })

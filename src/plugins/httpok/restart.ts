@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { type FullName, fullName, type Namespec, namespec } from "../../domain/Process.js"
 import { type ProcessInfo, ProcessState } from "../../domain/ProcessInfo.js"
+import { formatAsctime } from "../../domain/Time.js"
 import { Gcore } from "../../services/Gcore.js"
 import { Supervisor } from "../../supervisor/Supervisor.js"
 import * as Grace from "../safety/Grace.js"
@@ -112,5 +113,5 @@ export const make = (
   })
 
 /** `Not restarting <spec>: it was … Restarts resume at <time> if the check still fails.` */
-export const heldLine = ({ hold, spec }: Held, formatTime: (ms: number) => string): string =>
-  `Not restarting ${spec}: it was ${hold.reason}. Restarts resume at ${formatTime(hold.resumesAt)} if the check still fails.`
+export const heldLine = ({ hold, spec }: Held): string =>
+  `Not restarting ${spec}: it was ${hold.reason}. Restarts resume at ${formatAsctime(hold.resumesAt)} if the check still fails.`

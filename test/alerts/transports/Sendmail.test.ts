@@ -59,7 +59,11 @@ describe("Sendmail transport", () => {
     Effect.gen(function*() {
       const sendmail = yield* FakeSendmail.make()
       const line = "y".repeat(300)
-      const config = configFor(sendmail.command(), { to: ["a@example.com", "b@example.com"], from: "sup@example.com" })
+      const config = configFor(sendmail.command(), {
+        to: ["a@example.com", "b@example.com"],
+        from: "sup@example.com",
+        form: "mime"
+      })
       yield* Sendmail.make(config)({ ...alert, plugin: "fatalmailbatch", body: line })
       const [call] = yield* sendmail.calls
       const message = call!.message

@@ -61,9 +61,8 @@ describe("Smtp transport", () => {
       const smtp = yield* SmtpFixture.make()
       const line = `Process web in group web exited unexpectedly (pid 23262) from state RUNNING ${"x".repeat(124)}`
       expect(line.length).toBe(200)
-      const send = Smtp.make(configFor(smtp))
-      yield* send({ ...alert, body: `${line}\nsecond line` })
-      yield* send({ ...alert, plugin: "crashmailbatch", body: `${line}\nsecond line` })
+      yield* Smtp.make(configFor(smtp))({ ...alert, body: `${line}\nsecond line` })
+      yield* Smtp.make(configFor(smtp, { form: "mime" }))({ ...alert, plugin: "crashmailbatch", body: `${line}\nsecond line` })
       const [bare, batch] = yield* smtp.waitForMessages(2)
       for (const message of [bare!, batch!]) {
         expect(message.raw).toContain(`\r\n\r\n${line}\r\nsecond line`)
@@ -81,7 +80,7 @@ describe("Smtp transport", () => {
   it.scopedLive("several recipients are one To header, as listed", () =>
     Effect.gen(function*() {
       const smtp = yield* SmtpFixture.make()
-      yield* Smtp.make(configFor(smtp, { to: ["a@example.com", "b@example.com"] }))({ ...alert, plugin: "crashsms" })
+      yield* Smtp.make(configFor(smtp, { to: ["a@example.com", "b@example.com"], form: "mime" }))({ ...alert, plugin: "crashsms" })
       const [message] = yield* smtp.waitForMessages(1)
       expect(message!.raw).toMatch(/^To: a@example\.com, b@example\.com\r$/m)
     }))
@@ -198,33 +197,25 @@ describe("Smtp transport", () => {
       expect(error.message).toMatch(new RegExp(`^connection to SMTP server 127\\.0\\.0\\.1:${smtp.port} failed: `))
     }))
 
-  it.scopedLive("a server that never greets is a Timeout, within the configured bound", () =>
-    Effect.gen(function*() {
-      const smtp = yield* SmtpFixture.make()
-      smtp.fail({ _tag: "Stall", at: "connect" })
-      const started = Date.now()
-      const error = yield* failure(Smtp.make(configFor(smtp), { timeout: "300 millis" })(alert))
-      expect(Date.now() - started).toBeLessThan(3_000)
-      // Which timer fires first (greeting, socket, whole attempt) depends on the machine's load.
-      expect(error.reason).toBe("Timeout")
-      expect(error.message).toMatch(
-        new RegExp(`^SMTP server 127\\.0\\.0\\.1:${smtp.port} did not (answer in time|take the message within)`)
-      )
-    }))
-
-  it.scopedLive("a server that stalls after the message is bounded by the timeout too", () =>
-    Effect.gen(function*() {
-      const smtp = yield* SmtpFixture.make()
-      smtp.fail({ _tag: "Stall", at: "data" })
-      const started = Date.now()
-      const error = yield* failure(Smtp.make(configFor(smtp), { timeout: "300 millis" })(alert))
-      expect(Date.now() - started).toBeLessThan(3_000)
-      // Which timer fires first (greeting, socket, whole attempt) depends on the machine's load.
-      expect(error.reason).toBe("Timeout")
-      expect(error.message).toMatch(
-        new RegExp(`^SMTP server 127\\.0\\.0\\.1:${smtp.port} did not (answer in time|take the message within)`)
-      )
-    }))
+  const stalls = [
+    ["connect", "a server that never greets is a Timeout, within the configured bound"],
+    ["data", "a server that stalls after the message is bounded by the timeout too"]
+  ] as const
+  for (const [at, title] of stalls) {
+    it.scopedLive(title, () =>
+      Effect.gen(function*() {
+        const smtp = yield* SmtpFixture.make()
+        smtp.fail({ _tag: "Stall", at })
+        const started = Date.now()
+        const error = yield* failure(Smtp.make(configFor(smtp), { timeout: "300 millis" })(alert))
+        expect(Date.now() - started).toBeLessThan(3_000)
+        // Which timer fires first (greeting, socket, whole attempt) depends on the machine's load.
+        expect(error.reason).toBe("Timeout")
+        expect(error.message).toMatch(
+          new RegExp(`^SMTP server 127\\.0\\.0\\.1:${smtp.port} did not (answer in time|take the message within)`)
+        )
+      }))
+  }
 
   it.scopedLive("STARTTLS with a self-signed certificate and AUTH deliver the message", () =>
     Effect.gen(function*() {
