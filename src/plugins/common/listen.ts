@@ -29,6 +29,7 @@ import { LogTail } from "../../services/LogTail.js"
 import { Supervisor } from "../../supervisor/Supervisor.js"
 import * as Heartbeat from "./Heartbeat.js"
 import { beating, withTicks } from "./Heartbeat.js"
+import { optimiseAsUsual } from "./tiering.js"
 
 /** Started by hand rather than by supervisord (SPEC §2). */
 export class NotAListener extends Data.TaggedError("NotAListener")<{ readonly plugin: string }> {
@@ -181,6 +182,7 @@ export const serve = <R, E, H>(
       // A plugin whose layers reach supervisord asks it once, after its own checks (the spool).
       const supervisor = yield* Effect.serviceOption(Supervisor)
       if (Option.isSome(supervisor)) yield* checkSupervisor(supervisor.value)
+      yield* optimiseAsUsual // started: V8 may optimise the event loop from here on
       const heartbeat = options?.heartbeat
       if (heartbeat === undefined) return yield* Listener.run(handler, options)
       const beat = yield* Heartbeat.make(plugin, heartbeat).pipe(Effect.provide(HttpProbe.layer))
