@@ -15,7 +15,7 @@ export const oneLine = (text: string): string => text.replace(ANSI, "").replace(
 
 /**
  * How help should look here: on a terminal, its width, and colour unless NO_COLOR is set
- * (no-color.org: any non-empty value) or TERM is dumb; piped or redirected, 80 columns, plain.
+ * (no-color.org: set and not empty) or TERM is dumb; piped or redirected, 80 columns, plain.
  */
 export const layoutFor = (
   stdout: { readonly isTTY?: boolean; readonly columns?: number },

@@ -186,4 +186,16 @@ describe("Sendmail transport", () => {
         .filter((line) => line.includes(sendmail.path) || /^sleep 30$/.test(line.trim()))
       expect(left).toEqual([])
     }))
+
+  it.scopedLive("a command that ignores SIGTERM is killed after a grace, with everything it started", () =>
+    Effect.gen(function*() {
+      const command = "trap '' TERM; sleep 29.25 & wait; wait"
+      const started = Date.now()
+      const error = yield* failure(Sendmail.make(configFor(command), { timeout: "200 millis" })(alert))
+      expect(Date.now() - started).toBeLessThan(5_000)
+      expect(error.reason).toBe("Timeout")
+      const left = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n")
+        .filter((line) => line.includes("sleep 29.25"))
+      expect(left).toEqual([])
+    }))
 })
