@@ -162,8 +162,12 @@ program = ["crasher"]
     // Every mail went through the one SMTP server, from the shared fromEmail.
     expect(new Set(smtp.messages().map((m) => m.envelopeFrom))).toEqual(new Set(["superlance@example.com"]))
 
-    // One heartbeat for the listener: the first TICK sent it, the next ones within a minute did not.
-    expect(heartbeat.requests().map((r) => r.path)).toEqual(["/ping"])
+    // One heartbeat for the listener, not one per section (that would be 4 at the first TICK): a ping
+    // on the first TICK of each clock minute, and this test spans at most two minute boundaries.
+    const pings = heartbeat.requests().map((r) => r.path)
+    expect(pings.length).toBeGreaterThanOrEqual(1)
+    expect(pings.length).toBeLessThanOrEqual(3)
+    expect(new Set(pings)).toEqual(new Set(["/ping"]))
 
     // Log lines and spool files name their section.
     const lines = await log()
