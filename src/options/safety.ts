@@ -13,6 +13,16 @@ import { type UsageError, usageError } from "./UsageError.js"
 import { HostName, Period, PositiveInt, type Quota, RateLimit } from "./units.js"
 import { inGroup } from "./OptionTable.js"
 
+/** httpok and memmon: when a process is left alone. */
+export interface RestartSafetyConfig {
+  /** `--failures`: bad checks in a row before acting (1: at the first, as the original). */
+  readonly failures: number
+  /** `--grace`: a process up for less than this is not restarted. */
+  readonly grace?: Duration.Duration | undefined
+  /** `--max-restarts` within `--restart-window`, per process. */
+  readonly restartLimit?: Quota | undefined
+}
+
 /** `--hostname`: every plugin. */
 export const host = inGroup("safety", {
   hostname: {

@@ -6,13 +6,13 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { inGroup, type OptionTable, type Raw } from "../../options/OptionTable.js"
-import type { HostStamp } from "../../alerts/hostname.js"
 import { fields } from "../../options/fields.js"
 import { type UsageError, usageError } from "../../options/UsageError.js"
 import { logging } from "../../options/logging.js"
-import { decodeHeartbeat, type HeartbeatConfig, heartbeat } from "../../options/heartbeat.js"
-import { decodeBatchMail, type MailConfig } from "../../options/mail.js"
-import { decodeReceivers, decodeSpool, decodeTail, type Receivers, receivers, spool, tail } from "../../options/receivers.js"
+import type { AlertingConfig } from "../../options/alerting.js"
+import { decodeHeartbeat, heartbeat } from "../../options/heartbeat.js"
+import { decodeBatchMail } from "../../options/mail.js"
+import { decodeReceivers, decodeSpool, decodeTail, receivers, spool, tail } from "../../options/receivers.js"
 import { decodeHost, decodeRateLimit, host, rateLimit } from "../../options/safety.js"
 import {
   EmailAddress,
@@ -112,7 +112,7 @@ export const defaultSubjects: Readonly<Record<BatchName, string | undefined>> = 
   crashsms: undefined
 }
 
-export interface BatchConfig {
+export interface BatchConfig extends AlertingConfig {
   /** Empty when the batches are not mailed (only with receivers). */
   readonly toEmail: ReadonlyArray<string>
   readonly fromEmail?: string | undefined
@@ -121,22 +121,12 @@ export interface BatchConfig {
   /** Absent (crashsms by default, or `-s ""`): no Subject header. */
   readonly subject?: string | undefined
   readonly tickEvent: `TICK_${number}`
-  /** Absent when only receivers get the batches. */
-  readonly mail?: MailConfig | undefined
-  /** `--webhook`, `--alertmanager`. */
-  readonly receivers?: Receivers | undefined
   /** `--tail N`: lines of the process's log under each event's line. */
   readonly tail?: number | undefined
-  /** Directory keeping the unsent queue across restarts. */
-  readonly spool?: string | undefined
   /** Most unsent lines kept; older ones are dropped and counted. */
   readonly queueLimit: number
   /** `--rate-limit N/DURATION`: at most N lines per process within DURATION, the rest counted. */
   readonly rateLimit?: Quota | undefined
-  /** `--hostname`, `--hostname-in-subject`. */
-  readonly host?: HostStamp | undefined
-  /** `--heartbeat URL`: GET on TICKs, at most once a minute (with the Alertmanagers of `receivers`). */
-  readonly heartbeat?: HeartbeatConfig | undefined
 }
 
 export const defaultInterval = Duration.minutes(1)

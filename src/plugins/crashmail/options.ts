@@ -2,13 +2,13 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { OptionTable, Raw } from "../../options/OptionTable.js"
-import type { HostStamp } from "../../alerts/hostname.js"
 import { fields } from "../../options/fields.js"
 import type { UsageError } from "../../options/UsageError.js"
 import { logging } from "../../options/logging.js"
-import { decodeHeartbeat, type HeartbeatConfig, heartbeat } from "../../options/heartbeat.js"
-import { decodeListenerMail, listenerMail, type MailConfig } from "../../options/mail.js"
-import { decodeReceivers, decodeSpool, decodeTail, type Receivers, spool, tail } from "../../options/receivers.js"
+import type { AlertingConfig } from "../../options/alerting.js"
+import { decodeHeartbeat, heartbeat } from "../../options/heartbeat.js"
+import { decodeListenerMail, listenerMail } from "../../options/mail.js"
+import { decodeReceivers, decodeSpool, decodeTail, spool, tail } from "../../options/receivers.js"
 import { decodeHost, decodeRateLimit, host, rateLimit } from "../../options/safety.js"
 import type { ProgramSpec } from "../../domain/Selection.js"
 import { ProgramName, type Quota, SingleLine } from "../../options/units.js"
@@ -39,26 +39,16 @@ export const crashmailTable = {
 } as const satisfies OptionTable
 
 
-export interface CrashmailConfig {
+export interface CrashmailConfig extends AlertingConfig {
   /** `-p`: processes whose unexpected exits are reported (none and not `any`: all). */
   readonly programs: ReadonlyArray<ProgramSpec>
   readonly any: boolean
   /** `-o`: subject prefix, `<header>: <name> crashed at <time>`. */
   readonly optionalHeader?: string | undefined
-  /** Absent (and no receivers): exits are only logged. */
-  readonly mail?: MailConfig | undefined
-  /** `--webhook`, `--alertmanager`. */
-  readonly receivers?: Receivers | undefined
   /** `--tail N`: lines of the process's log in each alert. */
   readonly tail?: number | undefined
   /** `--rate-limit N/DURATION`: at most N mails per process within DURATION. */
   readonly rateLimit?: Quota | undefined
-  /** `--hostname`, `--hostname-in-subject`. */
-  readonly host?: HostStamp | undefined
-  /** `--spool DIR`: the directory keeping unsent alerts across restarts. */
-  readonly spool?: string | undefined
-  /** `--heartbeat URL`: GET on TICKs, at most once a minute (with the Alertmanagers of `receivers`). */
-  readonly heartbeat?: HeartbeatConfig | undefined
 }
 
 export const decodeCrashmail = (raw: Raw<typeof crashmailTable>): Effect.Effect<CrashmailConfig, UsageError> =>

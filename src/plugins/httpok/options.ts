@@ -7,18 +7,17 @@ import type { OptionTable, Raw } from "../../options/OptionTable.js"
 import * as Either from "effect/Either"
 import { type ProgramSpec, wholeGroup, word } from "../../domain/Selection.js"
 import * as UrlTemplate from "../../domain/UrlTemplate.js"
-import type { HostStamp } from "../../alerts/hostname.js"
 import { fields } from "../../options/fields.js"
 import { UsageError, usageError } from "../../options/UsageError.js"
 import { logging } from "../../options/logging.js"
-import { decodeHeartbeat, type HeartbeatConfig, heartbeat } from "../../options/heartbeat.js"
-import { decodeListenerMail, listenerMail, type MailConfig } from "../../options/mail.js"
-import { decodeReceivers, decodeSpool, type Receivers, spool } from "../../options/receivers.js"
-import { decodeFailures, decodeGrace, decodeHost, decodeRestartLimit, host, restartSafety } from "../../options/safety.js"
+import type { AlertingConfig } from "../../options/alerting.js"
+import { decodeHeartbeat, heartbeat } from "../../options/heartbeat.js"
+import { decodeListenerMail, listenerMail } from "../../options/mail.js"
+import { decodeReceivers, decodeSpool, spool } from "../../options/receivers.js"
+import { decodeFailures, decodeGrace, decodeHost, decodeRestartLimit, host, restartSafety, type RestartSafetyConfig } from "../../options/safety.js"
 import {
   NonBlank,
   ProgramName,
-  type Quota,
   SingleLine,
   StatusCode,
   TimeoutSeconds
@@ -109,7 +108,7 @@ export const httpokTable = {
 } as const satisfies OptionTable
 
 
-export interface HttpokConfig {
+export interface HttpokConfig extends AlertingConfig, RestartSafetyConfig {
   /** An http(s) or `tcp://HOST:PORT` URL, perhaps with per-process placeholders (`UrlTemplate`). */
   readonly url: string
   /** `-p`, and `--group GROUP` as `GROUP:*`: processes to restart (and check, per process) when the check fails. */
@@ -131,23 +130,7 @@ export interface HttpokConfig {
   readonly coredir?: string | undefined
   /** `-n`: shown in subjects as `httpok [<name>]`. */
   readonly name?: string | undefined
-  /** Absent: nothing is mailed. */
-  readonly mail?: MailConfig | undefined
-  /** `--webhook`, `--alertmanager`. */
-  readonly receivers?: Receivers | undefined
   readonly verifyTls: boolean
-  /** `--failures`: bad checks in a row before acting (1: at the first, as the original). */
-  readonly failures: number
-  /** `--grace`: a process up for less than this is not restarted. */
-  readonly grace?: Duration.Duration | undefined
-  /** `--max-restarts` within `--restart-window`, per process. */
-  readonly restartLimit?: Quota | undefined
-  /** `--hostname`, `--hostname-in-subject`. */
-  readonly host?: HostStamp | undefined
-  /** `--spool DIR`: the directory keeping unsent alerts across restarts. */
-  readonly spool?: string | undefined
-  /** `--heartbeat URL`: GET on TICKs, at most once a minute (with the Alertmanagers of `receivers`). */
-  readonly heartbeat?: HeartbeatConfig | undefined
 }
 
 export const defaultTimeout = Duration.seconds(10)

@@ -3,15 +3,15 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { OptionTable, Raw } from "../../options/OptionTable.js"
-import type { HostStamp } from "../../alerts/hostname.js"
 import { fields } from "../../options/fields.js"
 import { type UsageError, usageError } from "../../options/UsageError.js"
 import { logging } from "../../options/logging.js"
-import { decodeHeartbeat, type HeartbeatConfig, heartbeat } from "../../options/heartbeat.js"
-import { decodeListenerMail, listenerMail, type MailConfig } from "../../options/mail.js"
-import { decodeReceivers, decodeSpool, type Receivers, spool } from "../../options/receivers.js"
-import { decodeFailures, decodeGrace, decodeHost, decodeRestartLimit, host, restartSafety } from "../../options/safety.js"
-import { GroupLimit, ProgramLimit, type Quota, SingleLine, Size, Uptime } from "../../options/units.js"
+import type { AlertingConfig } from "../../options/alerting.js"
+import { decodeHeartbeat, heartbeat } from "../../options/heartbeat.js"
+import { decodeListenerMail, listenerMail } from "../../options/mail.js"
+import { decodeReceivers, decodeSpool, spool } from "../../options/receivers.js"
+import { decodeFailures, decodeGrace, decodeHost, decodeRestartLimit, host, restartSafety, type RestartSafetyConfig } from "../../options/safety.js"
+import { GroupLimit, ProgramLimit, SingleLine, Size, Uptime } from "../../options/units.js"
 
 export const memmonTable = {
   cumulative: {
@@ -59,7 +59,7 @@ export const memmonTable = {
 } as const satisfies OptionTable
 
 
-export interface MemmonConfig {
+export interface MemmonConfig extends AlertingConfig, RestartSafetyConfig {
   /** `-c`: count each process with all its descendants. */
   readonly cumulative: boolean
   /** `-p name=size` / `-p group:name=size` / `-p group:*=size`; one entry per spec, the last given wins. */
@@ -72,21 +72,6 @@ export interface MemmonConfig {
   readonly uptimeLimit?: Duration.Duration | undefined
   /** `-n`: shown in subjects as `memmon [<name>]`. */
   readonly name?: string | undefined
-  readonly mail?: MailConfig | undefined
-  /** `--webhook`, `--alertmanager`. */
-  readonly receivers?: Receivers | undefined
-  /** `--failures`: ticks in a row over the limit before restarting (1: at the first, as the original). */
-  readonly failures: number
-  /** `--grace`: a process up for less than this is not restarted. */
-  readonly grace?: Duration.Duration | undefined
-  /** `--max-restarts` within `--restart-window`, per process. */
-  readonly restartLimit?: Quota | undefined
-  /** `--hostname`, `--hostname-in-subject`. */
-  readonly host?: HostStamp | undefined
-  /** `--spool DIR`: the directory keeping unsent alerts across restarts. */
-  readonly spool?: string | undefined
-  /** `--heartbeat URL`: GET on TICKs, at most once a minute (with the Alertmanagers of `receivers`). */
-  readonly heartbeat?: HeartbeatConfig | undefined
 }
 
 /** The original kept limits in a dict: a later `-p foo=…` replaces an earlier one. */
