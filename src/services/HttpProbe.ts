@@ -14,7 +14,17 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { type BodyScanner, bodyScanner, type ResponseHead, ResponseReader } from "./HttpResponse.js"
-import { bounded, ProbeError, type Scripted, type ScriptControl, script, socketError, socketHost } from "./Probe.js"
+import {
+  bounded,
+  ProbeError,
+  refusedSelf,
+  type Scripted,
+  type ScriptControl,
+  script,
+  selfConnected,
+  socketError,
+  socketHost
+} from "./Probe.js"
 
 // The probe's error and the backoff of refused connections, shared with TcpProbe (see Probe.ts).
 export { ProbeError, type ProbeFailureReason, refusedBackoff } from "./Probe.js"
@@ -147,6 +157,9 @@ export const nodeAttempt: Attempt = (request) =>
           }
           return !settled
         }
+      })
+      socket.once("connect", () => {
+        if (selfConnected(socket)) fail(refusedSelf())
       })
       socket.on("error", fail)
       socket.on("close", () => {

@@ -4,6 +4,7 @@
  * the retries of a refused connection within the time limit, and the scripted attempts of their
  * test layers. A helper without a Tag of its own.
  */
+import type * as net from "node:net"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -74,6 +75,20 @@ export const socketError = (request: string, url: URL, error: NodeJS.ErrnoExcept
   const reason = classify(error)
   return new ProbeError({ reason, url: request, message: describe(reason, url, error) })
 }
+
+/**
+ * Linux can connect a socket to itself: a connection to a closed port in the ephemeral range
+ * whose source port the kernel happens to pick equal to it (a simultaneous open). Nobody is
+ * listening, so it counts as refused, and the socket goes at once: it holds the very port the
+ * restarted server needs.
+ */
+export const selfConnected = (socket: net.Socket): boolean =>
+  socket.localPort !== undefined && socket.localPort === socket.remotePort &&
+  socket.localAddress === socket.remoteAddress
+
+/** The error a self-connection is reported as. */
+export const refusedSelf = (): NodeJS.ErrnoException =>
+  Object.assign(new Error("connect ECONNREFUSED (connected to itself)"), { code: "ECONNREFUSED" })
 
 /** What every probe request says: where, and how long the whole check may take. */
 export interface Bounds {

@@ -9,7 +9,17 @@ import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { bounded, ProbeError, type Scripted, type ScriptControl, script, socketError, socketHost } from "./Probe.js"
+import {
+  bounded,
+  ProbeError,
+  refusedSelf,
+  type Scripted,
+  type ScriptControl,
+  script,
+  selfConnected,
+  socketError,
+  socketHost
+} from "./Probe.js"
 
 export interface TcpRequest {
   /** `tcp://HOST:PORT`. */
@@ -30,8 +40,9 @@ export const nodeTcpAttempt: TcpAttempt = (request) =>
     return Effect.async<void, ProbeError>((resume) => {
       const socket = net.connect({ host: socketHost(url), port: Number(url.port) })
       socket.once("connect", () => {
+        const itself = selfConnected(socket)
         socket.destroy()
-        resume(Effect.void)
+        resume(itself ? Effect.fail(socketError(request.url, url, refusedSelf())) : Effect.void)
       })
       socket.once("error", (error: NodeJS.ErrnoException) => resume(Effect.fail(socketError(request.url, url, error))))
       return Effect.sync(() => socket.destroy())

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Fiber, TestClock } from "effect"
 import * as net from "node:net"
-import { ProbeError } from "../../src/services/Probe.js"
+import { ProbeError, selfConnected } from "../../src/services/Probe.js"
 import { TcpProbe, TcpProbeTest } from "../../src/services/TcpProbe.js"
+import { freePort } from "../support/supervisord.js"
 
 /** A TCP server on a free 127.0.0.1 port for the scope; `close` stops it listening. */
 const listening = Effect.acquireRelease(
@@ -19,6 +20,26 @@ const listening = Effect.acquireRelease(
 const live = TcpProbe.make()
 
 describe("TcpProbe over real sockets", () => {
+
+  // A retried connection to a closed port in the ephemeral range can get that very port as its
+  // source and connect to itself; the probes must take it as refused, not as a listening server.
+  it.scopedLive("a socket connected to itself is told from one a server accepted", () =>
+    Effect.gen(function*() {
+      const port = yield* freePort
+      const opened = (options: net.NetConnectOpts) =>
+        Effect.acquireRelease(
+          Effect.async<net.Socket, Error>((resume) => {
+            const socket = net.connect(options, () => resume(Effect.succeed(socket)))
+            socket.once("error", (error) => resume(Effect.fail(error)))
+          }),
+          (socket) => Effect.sync(() => socket.destroy())
+        )
+      const itself = yield* opened({ host: "127.0.0.1", port, localAddress: "127.0.0.1", localPort: port })
+      expect(selfConnected(itself)).toBe(true)
+      const server = yield* listening
+      const accepted = yield* opened({ host: "127.0.0.1", port: Number(new URL(server.url).port) })
+      expect(selfConnected(accepted)).toBe(false)
+    }))
   it.scopedLive("a port that accepts: the connection opens (and is closed again)", () =>
     Effect.gen(function*() {
       const server = yield* listening
